@@ -1,0 +1,36 @@
+#![no_std]
+#![warn(clippy::std_instead_of_alloc)]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod envelope;
+mod error;
+mod headers;
+mod keys;
+pub mod limits;
+mod model;
+mod post_url;
+pub mod retry;
+mod scheme;
+pub mod secret;
+mod sign;
+mod verify;
+mod webhook;
+
+pub use envelope::{Envelope, Message};
+pub use error::Error;
+pub use headers::HeaderLookup;
+pub use model::{
+    DeliveryMode, Destination, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
+    check_message_size, validate_description, validate_name, validate_timeout_ms, validate_topics,
+};
+pub use post_url::{UrlPolicy, validate_post_url};
+pub use retry::{RetryDecision, RetryPolicy};
+pub use scheme::{Scheme, header};
+pub use secret::{KeyPair, SecretString, generate_key_pair, generate_secret};
+pub use sign::{MAX_MESSAGE_ID_BYTES, SignedHeaders};
+pub use webhook::Webhook;

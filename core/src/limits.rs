@@ -1,0 +1,49 @@
+//! Limits and defaults of the product, in one place.
+
+/// Default maximum size of a published message, in bytes (1 MiB).
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Default maximum size of a delivered body a receiver accepts, in bytes.
+///
+/// Larger than [`MAX_MESSAGE_BYTES`]: the envelope wraps the message, and a
+/// binary message travels base64-encoded (4/3 of its size) or a text message
+/// JSON-escaped.
+pub const MAX_DELIVERED_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Default signature timestamp tolerance, in seconds, in either direction.
+pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
+
+/// Longest cache, webhook or topic name, in characters.
+pub const MAX_NAME_CHARS: usize = 128;
+
+/// Most topics one webhook may listen to.
+pub const MAX_TOPICS_PER_WEBHOOK: usize = 64;
+
+/// Longest destination URL, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// Longest webhook description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1024;
+
+/// Default delivery timeout, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
+
+/// Shortest delivery timeout a webhook may set, in milliseconds.
+pub const MIN_TIMEOUT_MS: u32 = 1_000;
+
+/// Longest delivery timeout a webhook may set, in milliseconds.
+pub const MAX_TIMEOUT_MS: u32 = 30_000;
+
+/// Fewest random bytes in a generated or supplied `whsec_` secret.
+pub const MIN_SECRET_BYTES: usize = 24;
+
+/// Most random bytes in a generated or supplied `whsec_` secret.
+pub const MAX_SECRET_BYTES: usize = 64;
+
+/// Most signatures considered in one signature header.
+///
+/// Bounds the work an attacker can cause with a header full of candidates.
+pub const MAX_SIGNATURES_PER_HEADER: usize = 16;
+
+/// Most secrets one verifier holds (the current one plus rotations in grace).
+pub const MAX_SECRETS: usize = 8;

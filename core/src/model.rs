@@ -1,0 +1,257 @@
+//! The webhook model: what a user submits, and the validated configuration
+//! the service stores and delivers by.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{
+    DEFAULT_TIMEOUT_MS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_TIMEOUT_MS,
+    MAX_TOPICS_PER_WEBHOOK, MIN_TIMEOUT_MS,
+};
+use crate::post_url::{UrlPolicy, validate_post_url};
+use crate::retry::RetryPolicy;
+use crate::secret::validate_secret;
+use crate::{Error, Scheme};
+
+/// A webhook's identity: its cache (namespace) and its name in that cache.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookId {
+    /// The cache the webhook belongs to.
+    pub cache_name: String,
+    /// The webhook's name, unique in its cache.
+    pub webhook_name: String,
+}
+
+/// Where deliveries go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Destination {
+    /// The URL each delivery is POSTed to.
+    pub post_url: String,
+}
+
+/// Whether the publish call waits for a webhook's delivery.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryMode {
+    /// Delivered in the background; publish returns once it is enqueued.
+    #[default]
+    Async,
+    /// Delivered inside the publish call, whose response carries the result.
+    Sync,
+}
+
+/// A webhook's state as users see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum WebhookStatus {
+    /// Receives deliveries.
+    Active,
+    /// Switched off by its owner: receives nothing, not even later.
+    Inactive,
+    /// Switched off by the service after failing for too long.
+    Disabled {
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+}
+
+/// The body of a create-or-replace request (Momento's putWebhook, extended).
+///
+/// Unknown fields are refused. `topicName` is accepted for a single topic.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookInput {
+    /// Momento's identity object; when present it must match the path.
+    pub id: Option<WebhookId>,
+    /// Topics that trigger the webhook.
+    pub topics: Option<Vec<String>>,
+    /// A single topic, as in Momento's API.
+    pub topic_name: Option<String>,
+    /// Where deliveries go.
+    pub destination: Option<Destination>,
+    /// Signing scheme; `standard` when absent. Immutable after creation.
+    pub scheme: Option<Scheme>,
+    /// Whether it receives deliveries (default true).
+    pub active: Option<bool>,
+    /// Delivery timeout in ms (default 5000, 1000 to 30000).
+    pub timeout_ms: Option<u32>,
+    /// `async` (default) or `sync`.
+    pub mode: Option<DeliveryMode>,
+    /// Skip messages published with an external API key (loop guard).
+    pub ignore_for_api: Option<bool>,
+    /// Retry setting; the default schedule when absent.
+    pub retry: Option<RetryPolicy>,
+    /// Free text for people.
+    pub description: Option<String>,
+    /// A secret supplied by the user instead of a generated one.
+    pub secret: Option<String>,
+}
+
+/// A validated webhook configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookConfig {
+    /// Cache and name.
+    pub id: WebhookId,
+    /// Topics that trigger it: one or more, distinct.
+    pub topics: Vec<String>,
+    /// Where deliveries go.
+    pub destination: Destination,
+    /// Signing scheme.
+    pub scheme: Scheme,
+    /// Whether its owner has it switched on.
+    pub active: bool,
+    /// Delivery timeout in ms.
+    pub timeout_ms: u32,
+    /// Sync or async delivery.
+    pub mode: DeliveryMode,
+    /// Skip messages published with an external API key.
+    pub ignore_for_api: bool,
+    /// Retry setting.
+    pub retry: RetryPolicy,
+    /// Free text for people.
+    pub description: String,
+    /// Set when the service disabled the webhook, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+}
+
+impl WebhookInput {
+    /// Validates the request for webhook `cache`/`name` and returns the
+    /// configuration, or the first problem found.
+    pub fn validate(
+        self,
+        cache: &str,
+        name: &str,
+        policy: UrlPolicy,
+    ) -> Result<WebhookConfig, Error> {
+        validate_name(cache, "cache name")?;
+        validate_name(name, "webhook name")?;
+        if let Some(id) = &self.id
+            && (id.cache_name != cache || id.webhook_name != name)
+        {
+            return Err(Error::InvalidName(
+                "id: it must match the cache and webhook in the path",
+            ));
+        }
+        let topics = match (self.topics, self.topic_name) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidTopics(
+                    "give either topics or topicName, not both",
+                ));
+            }
+            (Some(topics), None) => topics,
+            (None, Some(topic)) => alloc::vec![topic],
+            (None, None) => return Err(Error::InvalidTopics("at least one topic is required")),
+        };
+        validate_topics(&topics)?;
+        let destination = self
+            .destination
+            .ok_or(Error::InvalidUrl("destination.postUrl is required"))?;
+        let post_url = validate_post_url(&destination.post_url, policy)?;
+        let scheme = self.scheme.unwrap_or_default();
+        if let Some(secret) = &self.secret {
+            validate_secret(scheme, secret)?;
+        }
+        let timeout_ms = self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        validate_timeout_ms(timeout_ms)?;
+        let retry = self.retry.unwrap_or_default();
+        retry.validate()?;
+        let description = self.description.unwrap_or_default();
+        validate_description(&description)?;
+        Ok(WebhookConfig {
+            id: WebhookId {
+                cache_name: cache.into(),
+                webhook_name: name.into(),
+            },
+            topics,
+            destination: Destination {
+                post_url: post_url.into(),
+            },
+            scheme,
+            active: self.active.unwrap_or(true),
+            timeout_ms,
+            mode: self.mode.unwrap_or_default(),
+            ignore_for_api: self.ignore_for_api.unwrap_or(false),
+            retry,
+            description,
+            disabled_reason: None,
+        })
+    }
+}
+
+impl WebhookConfig {
+    /// Active, inactive, or disabled with its reason.
+    pub fn status(&self) -> WebhookStatus {
+        match (&self.disabled_reason, self.active) {
+            (Some(reason), _) => WebhookStatus::Disabled {
+                reason: reason.clone(),
+            },
+            (None, true) => WebhookStatus::Active,
+            (None, false) => WebhookStatus::Inactive,
+        }
+    }
+
+    /// Whether a message on `topic` is delivered to this webhook now.
+    pub fn listens_to(&self, topic: &str) -> bool {
+        self.active && self.disabled_reason.is_none() && self.topics.iter().any(|t| t == topic)
+    }
+}
+
+/// A cache, webhook or topic name: 1-128 characters of `[A-Za-z0-9._-]`.
+/// `which` names the field in the error.
+pub fn validate_name(name: &str, which: &'static str) -> Result<(), Error> {
+    let ok = (1..=MAX_NAME_CHARS).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    ok.then_some(()).ok_or(Error::InvalidName(which))
+}
+
+/// A topic list: 1 to 64 distinct valid topic names.
+pub fn validate_topics(topics: &[String]) -> Result<(), Error> {
+    if topics.is_empty() {
+        return Err(Error::InvalidTopics("at least one topic is required"));
+    }
+    if topics.len() > MAX_TOPICS_PER_WEBHOOK {
+        return Err(Error::InvalidTopics("at most 64 topics per webhook"));
+    }
+    for (i, topic) in topics.iter().enumerate() {
+        validate_name(topic, "topic name")?;
+        if topics[..i].contains(topic) {
+            return Err(Error::InvalidTopics("a topic is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// A delivery timeout: 1000 to 30000 ms.
+pub fn validate_timeout_ms(timeout_ms: u32) -> Result<(), Error> {
+    (MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS)
+        .contains(&timeout_ms)
+        .then_some(())
+        .ok_or(Error::InvalidTimeout)
+}
+
+/// A description: at most 1024 characters, no control characters but
+/// newline and tab.
+pub fn validate_description(description: &str) -> Result<(), Error> {
+    let ok = description.chars().count() <= MAX_DESCRIPTION_CHARS
+        && description
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t');
+    ok.then_some(()).ok_or(Error::InvalidDescription)
+}
+
+/// A published message against the size limit (413 in the API).
+pub fn check_message_size(len: usize, limit: usize) -> Result<(), Error> {
+    if len > limit {
+        Err(Error::PayloadTooLarge(limit))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,72 @@
+//! [`Webhook`]: a scheme and its secrets, ready to sign and verify.
+
+use alloc::vec::Vec;
+
+use crate::keys::Key;
+use crate::limits::{DEFAULT_TOLERANCE_SECONDS, MAX_DELIVERED_BODY_BYTES, MAX_SECRETS};
+use crate::{Error, Scheme};
+
+/// A signing scheme with one or more secrets, parsed once, that signs and
+/// verifies webhook requests.
+///
+/// Several secrets model a rotation: verification accepts a signature made
+/// with any of them, and signing (for schemes that carry several signatures)
+/// adds one per secret. For `standard-v1a`, secrets are `whsk_` signing keys
+/// (sign and verify) or `whpk_` public keys (verify only).
+///
+/// `Debug` shows the scheme and the number of keys, never key material.
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub(crate) scheme: Scheme,
+    pub(crate) keys: Vec<Key>,
+    pub(crate) tolerance_seconds: u64,
+    pub(crate) max_body_bytes: usize,
+}
+
+impl Webhook {
+    /// A webhook of `scheme` with a single secret.
+    pub fn new(scheme: Scheme, secret: &str) -> Result<Self, Error> {
+        Self::with_secrets(scheme, &[secret])
+    }
+
+    /// A webhook of `scheme` with several secrets (newest first: single
+    /// signature schemes sign with the first).
+    pub fn with_secrets<S: AsRef<str>>(scheme: Scheme, secrets: &[S]) -> Result<Self, Error> {
+        if secrets.is_empty() {
+            return Err(Error::InvalidSecret("at least one secret is needed"));
+        }
+        if secrets.len() > MAX_SECRETS {
+            return Err(Error::InvalidSecret("at most 8 secrets at once"));
+        }
+        let keys = secrets
+            .iter()
+            .map(|secret| Key::parse(scheme, secret.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Webhook {
+            scheme,
+            keys,
+            tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+            max_body_bytes: MAX_DELIVERED_BODY_BYTES,
+        })
+    }
+
+    /// Sets how far, in seconds and in either direction, a signed timestamp
+    /// may be from the verifier's clock (default 300).
+    #[must_use]
+    pub fn tolerance_seconds(mut self, seconds: u64) -> Self {
+        self.tolerance_seconds = seconds;
+        self
+    }
+
+    /// Sets the largest body verification accepts (default 8 MiB).
+    #[must_use]
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The scheme this webhook signs and verifies with.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+}
