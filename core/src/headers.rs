@@ -60,6 +60,15 @@ impl<V: AsRef<str>, S: core::hash::BuildHasher> HeaderLookup
     }
 }
 
+/// `http::HeaderMap`, as axum, hyper, reqwest and tower hand it over. Values
+/// that are not visible ASCII are treated as absent.
+#[cfg(feature = "http")]
+impl HeaderLookup for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name)?.to_str().ok()
+    }
+}
+
 impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
     fn header(&self, name: &str) -> Option<&str> {
         (**self).header(name)

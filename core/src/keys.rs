@@ -99,6 +99,11 @@ impl Key {
         }
     }
 
+    /// Whether this key can sign (every key but an Ed25519 public key).
+    pub(crate) fn can_sign(&self) -> bool {
+        !matches!(self, Key::Ed25519 { signing: None, .. })
+    }
+
     /// The HMAC tag of `parts`, or `None` for an Ed25519 key.
     pub(crate) fn mac(&self, parts: SignedParts<'_>) -> Option<[u8; MAC_LEN]> {
         match self {

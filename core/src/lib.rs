@@ -7,6 +7,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod delivery;
 mod envelope;
 mod error;
 mod headers;
@@ -17,10 +18,13 @@ mod post_url;
 pub mod retry;
 mod scheme;
 pub mod secret;
+#[cfg(feature = "tokio")]
+pub mod sender;
 mod sign;
 mod verify;
 mod webhook;
 
+pub use delivery::{AttemptFailure, USER_AGENT, delivery_headers, delivery_id, is_success};
 pub use envelope::{Envelope, Message};
 pub use error::Error;
 pub use headers::HeaderLookup;
@@ -32,5 +36,12 @@ pub use post_url::{UrlPolicy, validate_post_url};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use scheme::{Scheme, header};
 pub use secret::{KeyPair, SecretString, generate_key_pair, generate_secret};
+/// The repository README's Rust examples, run as doctests.
+#[cfg(all(doctest, feature = "tokio"))]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;
+
+#[cfg(feature = "tokio")]
+pub use sender::{Attempt, Delivery, DeliveryResult, Endpoint, Sender, SenderConfig};
 pub use sign::{MAX_MESSAGE_ID_BYTES, SignedHeaders};
 pub use webhook::Webhook;

@@ -43,7 +43,7 @@ impl SignedHeaders {
         self.entries.is_empty()
     }
 
-    fn push(&mut self, name: &'static str, value: String) {
+    pub(crate) fn push(&mut self, name: &'static str, value: String) {
         self.entries.push((name, value));
     }
 }

@@ -65,6 +65,12 @@ impl Webhook {
         self
     }
 
+    /// Whether this webhook can sign: false only for `standard-v1a` holding
+    /// nothing but `whpk_` public keys.
+    pub fn can_sign(&self) -> bool {
+        self.keys.iter().any(Key::can_sign)
+    }
+
     /// The scheme this webhook signs and verifies with.
     pub fn scheme(&self) -> Scheme {
         self.scheme

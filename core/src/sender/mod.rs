@@ -1,0 +1,237 @@
+//! The native async sender (feature `tokio`): signed POSTs with connection
+//! reuse, a concurrency limit, per-endpoint timeouts and the core's retry
+//! policy, retried in-process.
+
+mod endpoint;
+mod outcome;
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+
+pub use endpoint::Endpoint;
+pub use outcome::{Attempt, Delivery, DeliveryResult};
+
+use crate::delivery::{AttemptFailure, delivery_headers, delivery_id, is_success};
+use crate::retry::RetryDecision;
+
+/// Settings of a [`Sender`].
+#[derive(Clone, Debug)]
+pub struct SenderConfig {
+    /// Most requests in flight at once, over all endpoints (default 256).
+    pub max_concurrency: usize,
+    /// In-process retries stop once the next attempt would start later than
+    /// this after the first (default 1 hour); the message is then dead-lettered.
+    /// The full default schedule spans about 28 hours.
+    pub retry_window: Duration,
+    /// Most response body bytes read (and discarded) per attempt, so the
+    /// connection can be reused without trusting the receiver (default 64 KiB).
+    pub max_response_bytes: usize,
+}
+
+impl Default for SenderConfig {
+    fn default() -> Self {
+        SenderConfig {
+            max_concurrency: 256,
+            retry_window: Duration::from_secs(3600),
+            max_response_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// The HTTP client could not be built.
+#[derive(Debug)]
+pub struct BuildError(String);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot build the webhook sender: {}", self.0)
+    }
+}
+
+impl core::error::Error for BuildError {}
+
+/// Sends signed webhook deliveries. Cheap to clone: clones share one
+/// connection pool and one concurrency limit.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    config: SenderConfig,
+}
+
+impl Sender {
+    /// A sender with `config`. Redirects are not followed (a 3xx is a failed
+    /// attempt), so a receiver cannot bounce deliveries elsewhere.
+    pub fn new(config: SenderConfig) -> Result<Self, BuildError> {
+        if config.max_concurrency == 0 {
+            return Err(BuildError("max_concurrency must be at least 1".to_string()));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(config.max_concurrency)
+            .build()
+            .map_err(|e| BuildError(e.to_string()))?;
+        Ok(Sender {
+            client,
+            permits: Arc::new(Semaphore::new(config.max_concurrency)),
+            config,
+        })
+    }
+
+    /// Delivers `body` (message `message_id`) to `endpoint`, retrying on the
+    /// endpoint's schedule, and returns every attempt.
+    pub async fn send(&self, endpoint: &Endpoint, message_id: &str, body: Bytes) -> Delivery {
+        self.send_observed(endpoint, message_id, body, |_| {}).await
+    }
+
+    /// Like [`send`](Sender::send), calling `on_attempt` after each attempt
+    /// (before waiting for the next), for live logs.
+    pub async fn send_observed(
+        &self,
+        endpoint: &Endpoint,
+        message_id: &str,
+        body: Bytes,
+        mut on_attempt: impl FnMut(&Attempt),
+    ) -> Delivery {
+        let webhook_id = delivery_id(message_id, &endpoint.name);
+        let first = tokio::time::Instant::now();
+        let mut attempts = Vec::new();
+        let mut number = 1;
+        loop {
+            let mut attempt = self.attempt(endpoint, &webhook_id, number, &body).await;
+            let result = if attempt.succeeded() {
+                Some(DeliveryResult::Delivered)
+            } else {
+                match endpoint.retry.after_failure(number, fastrand::u32(..)) {
+                    RetryDecision::RetryAfter(delay)
+                        if first.elapsed() + delay <= self.config.retry_window =>
+                    {
+                        attempt.next_retry_in = Some(delay);
+                        None
+                    }
+                    RetryDecision::TimedOut => Some(DeliveryResult::TimedOut),
+                    RetryDecision::RetryAfter(_) | RetryDecision::DeadLetter => {
+                        Some(DeliveryResult::DeadLettered)
+                    }
+                }
+            };
+            on_attempt(&attempt);
+            let delay = attempt.next_retry_in;
+            attempts.push(attempt);
+            match (result, delay) {
+                (Some(result), _) => {
+                    return Delivery {
+                        endpoint: endpoint.name.clone(),
+                        webhook_id,
+                        attempts,
+                        result,
+                    };
+                }
+                (None, delay) => tokio::time::sleep(delay.unwrap_or_default()).await,
+            }
+            number += 1;
+        }
+    }
+
+    /// Sends one message to many endpoints concurrently (within the
+    /// concurrency limit) and returns each delivery, in the endpoints' order.
+    pub async fn fan_out(
+        &self,
+        endpoints: &[Endpoint],
+        message_id: &str,
+        body: Bytes,
+    ) -> Vec<Delivery> {
+        futures_util::future::join_all(
+            endpoints
+                .iter()
+                .map(|endpoint| self.send(endpoint, message_id, body.clone())),
+        )
+        .await
+    }
+
+    /// One signed POST of `body` to `endpoint` with `webhook_id`, without
+    /// retrying: a test trigger, or a building block for a custom retry loop.
+    pub async fn attempt(
+        &self,
+        endpoint: &Endpoint,
+        webhook_id: &str,
+        number: u32,
+        body: &Bytes,
+    ) -> Attempt {
+        // Closed only if the semaphore is dropped, which `self` prevents.
+        let _permit = self.permits.acquire().await.ok();
+        let sent_at = SystemTime::now();
+        let timestamp = sent_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let clock = Instant::now();
+        let outcome = match delivery_headers(&endpoint.webhook, webhook_id, timestamp, body) {
+            Ok(headers) => {
+                let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
+                for (name, value) in headers.iter() {
+                    request = request.header(name, value);
+                }
+                self.exchange(request, endpoint.timeout).await
+            }
+            // Endpoints are checked to sign, and delivery ids are header-safe.
+            Err(_) => Err(AttemptFailure::RequestFailed),
+        };
+        let status = match outcome {
+            Ok(status) | Err(AttemptFailure::HttpStatus(status)) => Some(status),
+            Err(_) => None,
+        };
+        Attempt {
+            number,
+            sent_at,
+            status,
+            latency: clock.elapsed(),
+            failure: outcome.err(),
+            next_retry_in: None,
+        }
+    }
+
+    /// Sends `request` and judges the response: any 2xx status within
+    /// `timeout` succeeds. The body is then drained (bounded, within what is
+    /// left of the timeout) so the connection returns to the pool.
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<u16, AttemptFailure> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut response = tokio::time::timeout_at(deadline, request.send())
+            .await
+            .map_err(|_| AttemptFailure::Timeout)?
+            .map_err(classify)?;
+        let status = response.status().as_u16();
+        let mut read = 0;
+        while read <= self.config.max_response_bytes {
+            match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => read += chunk.len(),
+                _ => break,
+            }
+        }
+        if is_success(status) {
+            Ok(status)
+        } else {
+            Err(AttemptFailure::HttpStatus(status))
+        }
+    }
+}
+
+fn classify(error: reqwest::Error) -> AttemptFailure {
+    if error.is_timeout() {
+        AttemptFailure::Timeout
+    } else if error.is_connect() {
+        AttemptFailure::ConnectionFailed
+    } else {
+        AttemptFailure::RequestFailed
+    }
+}
