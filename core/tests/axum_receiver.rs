@@ -42,6 +42,14 @@ async fn post(
     (status, json, latency)
 }
 
+fn signed(webhook: &Webhook, timestamp: u64, body: &[u8]) -> Vec<(&'static str, String)> {
+    webhook
+        .sign("msg_1", timestamp, body)
+        .expect("sign")
+        .into_iter()
+        .collect()
+}
+
 #[tokio::test]
 async fn verified_deliveries_are_accepted_and_the_rest_refused() {
     let secret = generate_secret(&[4; 32]).expect("secret");
@@ -52,36 +60,28 @@ async fn verified_deliveries_are_accepted_and_the_rest_refused() {
         .expect("clock")
         .as_secs();
     let body: &'static [u8] = br#"{"cache":"c","topic":"t","text":"hi"}"#;
-    let signed: Vec<(&str, String)> = webhook
-        .sign("msg_1", now, body)
-        .expect("sign")
-        .into_iter()
-        .collect();
+    let good = signed(&webhook, now, body);
 
-    let (status, _, latency) = post(&url, &signed, body).await;
+    let (status, _, latency) = post(&url, &good, body).await;
     assert_eq!(status, 204);
     assert!(
         latency < Duration::from_secs(1),
         "answers at once: {latency:?}"
     );
 
-    let (status, json, _) = post(&url, &signed, br#"{"cache":"c","topic":"t","text":"hi!"}"#).await;
+    let (status, json, _) = post(&url, &good, br#"{"cache":"c","topic":"t","text":"hi!"}"#).await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),
         (401, Some("invalid_signature"))
     );
 
-    let (status, json, _) = post(&url, &signed[1..], body).await;
+    let (status, json, _) = post(&url, &good[1..], body).await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),
         (401, Some("missing_header"))
     );
 
-    let stale: Vec<(&str, String)> = webhook
-        .sign("msg_1", now - 3600, body)
-        .expect("sign")
-        .into_iter()
-        .collect();
+    let stale = signed(&webhook, now - 3600, body);
     let (status, json, _) = post(&url, &stale, body).await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),
@@ -93,11 +93,7 @@ async fn verified_deliveries_are_accepted_and_the_rest_refused() {
         generate_secret(&[9; 32]).expect("secret").expose(),
     )
     .expect("webhook");
-    let forged: Vec<(&str, String)> = other
-        .sign("msg_1", now, body)
-        .expect("sign")
-        .into_iter()
-        .collect();
+    let forged = signed(&other, now, body);
     let (status, json, _) = post(&url, &forged, body).await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),
