@@ -87,6 +87,25 @@ impl Scheme {
         }
     }
 
+    /// Every header verification may read, lowercase: adapters pass only
+    /// these across a language boundary.
+    pub const fn verification_headers(self) -> &'static [&'static str] {
+        match self {
+            Scheme::Standard | Scheme::StandardV1a => &[
+                header::WEBHOOK_ID,
+                header::WEBHOOK_TIMESTAMP,
+                header::WEBHOOK_SIGNATURE,
+                header::SVIX_ID,
+                header::SVIX_TIMESTAMP,
+                header::SVIX_SIGNATURE,
+            ],
+            Scheme::Momento => &[header::MOMENTO_SIGNATURE],
+            Scheme::Github => &[header::GITHUB_SIGNATURE],
+            Scheme::Stripe => &[header::STRIPE_SIGNATURE],
+            Scheme::Commenda => &[header::COMMENDA_SIGNATURE],
+        }
+    }
+
     /// Whether the signed bytes include a timestamp that verification checks
     /// against the tolerance.
     pub const fn is_timestamped(self) -> bool {

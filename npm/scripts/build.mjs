@@ -1,0 +1,36 @@
+// Builds the package: the wasm crate in release, wasm-bindgen's `web` glue,
+// then one bundle per runtime entry, all into dist/.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const npm = dirname(dirname(fileURLToPath(import.meta.url)));
+const root = dirname(npm);
+const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
+
+run('cargo', ['build', '--locked', '--release', '-p', 'edgehooks-wasm', '--target', 'wasm32-unknown-unknown']);
+const wasm = join(root, 'target/wasm32-unknown-unknown/release/edgehooks_wasm.wasm');
+const glue = join(npm, 'src/wasm');
+rmSync(glue, { recursive: true, force: true });
+run(process.env.WASM_BINDGEN ?? 'wasm-bindgen', ['--target', 'web', '--out-dir', glue, '--out-name', 'edgehooks', wasm]);
+
+const dist = join(npm, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist);
+copyFileSync(join(glue, 'edgehooks_bg.wasm'), join(dist, 'edgehooks_bg.wasm'));
+
+const common = { bundle: true, logLevel: 'warning', target: 'es2022', external: ['./edgehooks_bg.wasm', 'node:*'] };
+await build({ ...common, entryPoints: [join(npm, 'src/node.mjs')], outfile: join(dist, 'node.mjs'), format: 'esm', platform: 'node' });
+await build({
+  ...common,
+  entryPoints: [join(npm, 'src/node-cjs.mjs')],
+  outfile: join(dist, 'node.cjs'),
+  format: 'cjs',
+  platform: 'node',
+  // The glue's async loader (unused here) mentions import.meta.url.
+  logOverride: { 'empty-import-meta': 'silent' },
+});
+await build({ ...common, entryPoints: [join(npm, 'src/workerd.mjs')], outfile: join(dist, 'workerd.mjs'), format: 'esm', platform: 'neutral' });
+await build({ ...common, entryPoints: [join(npm, 'src/browser.mjs')], outfile: join(dist, 'browser.mjs'), format: 'esm', platform: 'browser' });

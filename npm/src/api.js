@@ -1,0 +1,165 @@
+// The JavaScript API of edgehooks over the WebAssembly core. Every rule
+// (schemes, parsing, tolerance, limits) is the core's; this file converts JS
+// values and errors. Each runtime's entry instantiates the module its own way
+// and builds the API from it, so the exports exist only once it is ready
+// (which keeps `sideEffects: false` safe for bundlers).
+
+const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds the API over an initialised `WebhookCore` class. */
+export function createApi(WebhookCore) {
+  /** A request that failed verification; `code` is stable across Rust, JS and the API. */
+  class WebhookVerificationError extends Error {
+    constructor(code, message) {
+      super(message);
+      this.name = 'WebhookVerificationError';
+      this.code = code;
+    }
+  }
+
+  /** Runs a core call, turning its `"code\nmessage"` errors into JS errors. */
+  function core(call) {
+    try {
+      return call();
+    } catch (error) {
+      if (typeof error !== 'string') throw error;
+      const newline = error.indexOf('\n');
+      const code = error.slice(0, newline);
+      const message = error.slice(newline + 1);
+      if (code === 'type_error') throw new TypeError(message);
+      throw new WebhookVerificationError(code, message);
+    }
+  }
+
+  function nonNegative(value, name, fallback) {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new TypeError(`${name} must be a non-negative number`);
+    }
+    return value;
+  }
+
+  /** The body as bytes, without copying what is already bytes. */
+  function bodyBytes(body) {
+    if (body instanceof Uint8Array) return body;
+    if (body instanceof ArrayBuffer) return new Uint8Array(body);
+    if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    throw new TypeError('body must be a string, Uint8Array, ArrayBuffer or ArrayBufferView');
+  }
+
+  /** `[name, value, ...]` of just the headers the scheme reads. */
+  function pickHeaders(headers, names) {
+    if (headers === null || typeof headers !== 'object') {
+      throw new TypeError('headers must be a plain object or a Fetch Headers');
+    }
+    const picked = [];
+    if (typeof headers.get === 'function' && typeof headers.forEach === 'function') {
+      for (const name of names) {
+        const value = headers.get(name);
+        if (value !== null && value !== undefined) picked.push(name, String(value));
+      }
+      return picked;
+    }
+    for (const key of Object.keys(headers)) {
+      const name = key.toLowerCase();
+      if (!names.includes(name)) continue;
+      const value = headers[key];
+      if (value === undefined || value === null) continue;
+      // Node joins repeated headers into an array; the signature header's
+      // entries are space-separated (standard) or comma-separated (stripe).
+      picked.push(name, Array.isArray(value) ? value.join(name === 'stripe-signature' ? ',' : ' ') : String(value));
+    }
+    return picked;
+  }
+
+  /** The payload: parsed JSON, else the text, else (not UTF-8) the bytes. */
+  function payloadOf(body) {
+    let text;
+    if (typeof body === 'string') {
+      text = body;
+    } else {
+      try {
+        text = decoder.decode(body);
+      } catch {
+        return body;
+      }
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+
+  /** Verifies and signs webhook requests for one scheme and its secrets. */
+  class Webhook {
+    #core;
+    #headerNames;
+    #maxBodyBytes;
+    #tolerance;
+
+    constructor(secret, options = {}) {
+      const secrets = Array.isArray(secret) ? secret : [secret];
+      if (secrets.length === 0 || !secrets.every((s) => typeof s === 'string')) {
+        throw new TypeError('secret must be a string or a non-empty array of strings');
+      }
+      if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+      const scheme = options.scheme ?? 'standard';
+      if (typeof scheme !== 'string') throw new TypeError('scheme must be a string');
+      this.#tolerance = nonNegative(options.toleranceSeconds, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS);
+      this.#maxBodyBytes = nonNegative(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY_BYTES);
+      this.#core = core(() => new WebhookCore(scheme, secrets, this.#tolerance, this.#maxBodyBytes));
+      this.#headerNames = this.#core.headerNames();
+    }
+
+    /**
+     * Verifies `body` (exactly as received) against `headers`; returns the
+     * payload or throws a WebhookVerificationError.
+     */
+    verify(body, headers, options = {}) {
+      const now = nonNegative(options?.now, 'now', Math.floor(Date.now() / 1000));
+      const picked = pickHeaders(headers, this.#headerNames);
+      if (typeof body === 'string') {
+        // A string's UTF-8 form is at least as long as the string.
+        if (body.length > this.#maxBodyBytes) this.#tooLarge();
+        core(() => this.#core.verifyText(body, picked, now));
+        return payloadOf(body);
+      }
+      const bytes = bodyBytes(body);
+      // Refused before it is copied into WebAssembly memory.
+      if (bytes.byteLength > this.#maxBodyBytes) this.#tooLarge();
+      core(() => this.#core.verifyBytes(bytes, picked, now));
+      return payloadOf(bytes);
+    }
+
+    /** Signs `body` as message `msgId` at `timestamp` (unix seconds); returns the scheme's headers. */
+    sign(msgId, timestamp, body) {
+      if (typeof msgId !== 'string') throw new TypeError('msgId must be a string');
+      const ts = timestamp instanceof Date ? Math.floor(timestamp.getTime() / 1000) : nonNegative(timestamp, 'timestamp');
+      if (ts === undefined) throw new TypeError('timestamp must be unix seconds or a Date');
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : bodyBytes(body);
+      const flat = core(() => this.#core.sign(msgId, ts, bytes));
+      const headers = {};
+      for (let i = 0; i < flat.length; i += 2) headers[flat[i]] = flat[i + 1];
+      return headers;
+    }
+
+    #tooLarge() {
+      throw new WebhookVerificationError('payload_too_large', `payload exceeds the limit of ${this.#maxBodyBytes} bytes`);
+    }
+  }
+
+  /**
+   * Verifies a Fetch `Request` (Workers, Deno, Bun, Node 18+): reads the raw
+   * body once and returns the payload. `secret` may be a `Webhook`.
+   */
+  async function verifyRequest(request, secret, options = {}) {
+    const webhook = secret instanceof Webhook ? secret : new Webhook(secret, options);
+    const body = new Uint8Array(await request.arrayBuffer());
+    return webhook.verify(body, request.headers, options);
+  }
+
+  return { Webhook, WebhookVerificationError, verifyRequest };
+}

@@ -1,0 +1,106 @@
+//! WebAssembly bindings of `edgehooks-core` for the `edgehooks` npm package.
+//!
+//! Deliberately thin: every rule is the core's. JavaScript-side conversions
+//! (strings or bytes, `Headers` objects, JSON parsing, error classes) live in
+//! the package's JS wrapper. Errors cross the boundary as `"code\nmessage"`
+//! strings, which the wrapper throws as `WebhookVerificationError`s.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use edgehooks_core::{Error, HeaderLookup, Scheme, Webhook};
+use wasm_bindgen::prelude::*;
+
+/// A scheme and its secrets, parsed once; the engine of the JS `Webhook`.
+#[wasm_bindgen]
+pub struct WebhookCore {
+    inner: Webhook,
+}
+
+/// Header names and values interleaved: `[name0, value0, name1, value1, ...]`.
+struct FlatHeaders<'a>(&'a [String]);
+
+impl HeaderLookup for FlatHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0
+            .chunks_exact(2)
+            .find(|pair| pair[0].eq_ignore_ascii_case(name))
+            .map(|pair| pair[1].as_str())
+    }
+}
+
+fn thrown(error: Error) -> String {
+    format!("{}\n{error}", error.code())
+}
+
+/// A unix time in seconds from JS; anything else is refused.
+fn seconds(value: f64, what: &str) -> Result<u64, String> {
+    // Up to Number.MAX_SAFE_INTEGER; NaN and infinities fail the range check.
+    if (0.0..=9_007_199_254_740_991.0).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(format!(
+            "type_error\n{what} must be a non-negative number of seconds"
+        ))
+    }
+}
+
+#[wasm_bindgen]
+impl WebhookCore {
+    /// Parses `secrets` for `scheme`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        scheme: &str,
+        secrets: Vec<String>,
+        tolerance_seconds: f64,
+        max_body_bytes: f64,
+    ) -> Result<WebhookCore, String> {
+        let scheme: Scheme = scheme.parse().map_err(thrown)?;
+        let inner = Webhook::with_secrets(scheme, &secrets)
+            .map_err(thrown)?
+            .tolerance_seconds(seconds(tolerance_seconds, "toleranceSeconds")?)
+            .max_body_bytes(seconds(max_body_bytes, "maxBodyBytes")? as usize);
+        Ok(WebhookCore { inner })
+    }
+
+    /// The lowercase names of the headers verification reads.
+    #[wasm_bindgen(js_name = headerNames)]
+    pub fn header_names(&self) -> Vec<String> {
+        self.inner
+            .scheme()
+            .verification_headers()
+            .iter()
+            .map(|n| String::from(*n))
+            .collect()
+    }
+
+    /// Verifies a body given as bytes.
+    #[wasm_bindgen(js_name = verifyBytes)]
+    pub fn verify_bytes(&self, body: &[u8], headers: Vec<String>, now: f64) -> Result<(), String> {
+        self.inner
+            .verify(body, &FlatHeaders(&headers), seconds(now, "now")?)
+            .map_err(thrown)
+    }
+
+    /// Verifies a body given as a string (its UTF-8 bytes are what was signed).
+    #[wasm_bindgen(js_name = verifyText)]
+    pub fn verify_text(&self, body: &str, headers: Vec<String>, now: f64) -> Result<(), String> {
+        self.verify_bytes(body.as_bytes(), headers, now)
+    }
+
+    /// Signs a body; returns the headers interleaved as `[name, value, ...]`.
+    pub fn sign(&self, msg_id: &str, timestamp: f64, body: &[u8]) -> Result<Vec<String>, String> {
+        let headers = self
+            .inner
+            .sign(msg_id, seconds(timestamp, "timestamp")?, body)
+            .map_err(thrown)?;
+        Ok(headers
+            .into_iter()
+            .flat_map(|(name, value)| [String::from(name), value])
+            .collect())
+    }
+}
