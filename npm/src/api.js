@@ -6,10 +6,24 @@
 
 const DEFAULT_TOLERANCE_SECONDS = 300;
 const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Builds the API over an initialised `WebhookCore` class. */
-export function createApi(WebhookCore) {
+/** The text of UTF-8 bytes, or `undefined` if they are not UTF-8 (portable). */
+export function decodeUtf8(bytes) {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the API over an initialised `WebhookCore` class. `decode` turns
+ * bytes into text or `undefined` when they are not UTF-8; Node's entries pass
+ * a native one.
+ */
+export function createApi(WebhookCore, decode = decodeUtf8) {
   /** A request that failed verification; `code` is stable across Rust, JS and the API. */
   class WebhookVerificationError extends Error {
     constructor(code, message) {
@@ -74,18 +88,8 @@ export function createApi(WebhookCore) {
     return picked;
   }
 
-  /** The payload: parsed JSON, else the text, else (not UTF-8) the bytes. */
-  function payloadOf(body) {
-    let text;
-    if (typeof body === 'string') {
-      text = body;
-    } else {
-      try {
-        text = decoder.decode(body);
-      } catch {
-        return body;
-      }
-    }
+  /** The payload: parsed JSON, else the text. */
+  function payloadOf(text) {
     try {
       return JSON.parse(text);
     } catch {
@@ -124,14 +128,16 @@ export function createApi(WebhookCore) {
       if (typeof body === 'string') {
         // A string's UTF-8 form is at least as long as the string.
         if (body.length > this.#maxBodyBytes) this.#tooLarge();
-        core(() => this.#core.verifyText(body, picked, now));
+        // Native encoding, then one copy into WebAssembly memory.
+        core(() => this.#core.verifyBytes(encoder.encode(body), picked, now));
         return payloadOf(body);
       }
       const bytes = bodyBytes(body);
       // Refused before it is copied into WebAssembly memory.
       if (bytes.byteLength > this.#maxBodyBytes) this.#tooLarge();
       core(() => this.#core.verifyBytes(bytes, picked, now));
-      return payloadOf(bytes);
+      const text = decode(bytes);
+      return text === undefined ? bytes : payloadOf(text);
     }
 
     /** Signs `body` as message `msgId` at `timestamp` (unix seconds); returns the scheme's headers. */
@@ -139,7 +145,7 @@ export function createApi(WebhookCore) {
       if (typeof msgId !== 'string') throw new TypeError('msgId must be a string');
       const ts = timestamp instanceof Date ? Math.floor(timestamp.getTime() / 1000) : nonNegative(timestamp, 'timestamp');
       if (ts === undefined) throw new TypeError('timestamp must be unix seconds or a Date');
-      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : bodyBytes(body);
+      const bytes = typeof body === 'string' ? encoder.encode(body) : bodyBytes(body);
       const flat = core(() => this.#core.sign(msgId, ts, bytes));
       const headers = {};
       for (let i = 0; i < flat.length; i += 2) headers[flat[i]] = flat[i + 1];

@@ -78,18 +78,12 @@ impl WebhookCore {
             .collect()
     }
 
-    /// Verifies a body given as bytes.
+    /// Verifies a body given as bytes (strings are encoded by the wrapper).
     #[wasm_bindgen(js_name = verifyBytes)]
     pub fn verify_bytes(&self, body: &[u8], headers: Vec<String>, now: f64) -> Result<(), String> {
         self.inner
             .verify(body, &FlatHeaders(&headers), seconds(now, "now")?)
             .map_err(thrown)
-    }
-
-    /// Verifies a body given as a string (its UTF-8 bytes are what was signed).
-    #[wasm_bindgen(js_name = verifyText)]
-    pub fn verify_text(&self, body: &str, headers: Vec<String>, now: f64) -> Result<(), String> {
-        self.verify_bytes(body.as_bytes(), headers, now)
     }
 
     /// Signs a body; returns the headers interleaved as `[name, value, ...]`.
