@@ -68,6 +68,34 @@ test('ES module project: import from "edgehooks"', () => {
   assert.deepEqual(JSON.parse(out), expected('esm'));
 });
 
+test('TypeScript: the types resolve through the exports and type-check a consumer', () => {
+  writeFileSync(
+    join(installed, 'check.ts'),
+    `import { Webhook, WebhookVerificationError, verifyRequest, type WebhookEvent } from 'edgehooks';
+const wh = new Webhook(['whsec_a', 'whsec_b'], { scheme: 'stripe', toleranceSeconds: 60 });
+const event: WebhookEvent = wh.verify(new Uint8Array(), { 'stripe-signature': 't=1,v1=00' }, { now: 1 });
+const seq: number = event.topic_sequence_number;
+const text: string | undefined = event.text;
+const headers: Record<string, string> = wh.sign('msg_1', new Date(), '{}');
+const custom = wh.verify<{ id: string }>('{}', new Headers());
+const id: string = custom.id;
+async function handle(request: Request): Promise<WebhookEvent> {
+  return verifyRequest(request, wh);
+}
+try { wh.verify('', {}); } catch (e) { if (e instanceof WebhookVerificationError) { const code: 'invalid_signature' | string = e.code; } }
+// @ts-expect-error: an unknown scheme is a type error
+new Webhook('s', { scheme: 'md5' });
+export { seq, text, headers, id, handle };
+`,
+  );
+  writeFileSync(
+    join(installed, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false }, files: ['check.ts'] }),
+  );
+  const tsc = join(pkgDir, 'node_modules/typescript/bin/tsc');
+  execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: installed, encoding: 'utf8' });
+});
+
 test('inside workerd (miniflare), bundled with the workerd condition', async () => {
   // Bundle as wrangler does: esbuild with the workerd condition, .wasm kept as a module.
   const worker = join(installed, 'worker.mjs');
