@@ -65,6 +65,11 @@ impl Webhook {
         self
     }
 
+    /// The largest body verification accepts, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_bytes
+    }
+
     /// Whether this webhook can sign: false only for `standard-v1a` holding
     /// nothing but `whpk_` public keys.
     pub fn can_sign(&self) -> bool {

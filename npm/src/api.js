@@ -4,8 +4,6 @@
 // and builds the API from it, so the exports exist only once it is ready
 // (which keeps `sideEffects: false` safe for bundlers).
 
-const DEFAULT_TOLERANCE_SECONDS = 300;
-const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,6 +13,57 @@ export function decodeUtf8(bytes) {
     return strictDecoder.decode(bytes);
   } catch {
     return undefined;
+  }
+}
+
+/** A non-negative finite number, or `fallback` when absent; else a TypeError. */
+function nonNegative(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a non-negative number`);
+  }
+  return value;
+}
+
+/** The body as bytes, without copying what is already bytes. */
+function bodyBytes(body) {
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError('body must be a string, Uint8Array, ArrayBuffer or ArrayBufferView');
+}
+
+/** `[name, value, ...]` of just the headers the scheme reads. */
+function pickHeaders(headers, names) {
+  if (headers === null || typeof headers !== 'object') {
+    throw new TypeError('headers must be a plain object or a Fetch Headers');
+  }
+  const picked = [];
+  if (typeof headers.get === 'function' && typeof headers.forEach === 'function') {
+    for (const name of names) {
+      const value = headers.get(name);
+      if (value !== null && value !== undefined) picked.push(name, String(value));
+    }
+    return picked;
+  }
+  for (const key of Object.keys(headers)) {
+    const name = key.toLowerCase();
+    if (!names.includes(name)) continue;
+    const value = headers[key];
+    if (value === undefined || value === null) continue;
+    // Node joins repeated headers into an array; the signature header's
+    // entries are space-separated (standard) or comma-separated (stripe).
+    picked.push(name, Array.isArray(value) ? value.join(name === 'stripe-signature' ? ',' : ' ') : String(value));
+  }
+  return picked;
+}
+
+/** The payload: parsed JSON, else the text. */
+function payloadOf(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
@@ -47,62 +96,11 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
     }
   }
 
-  function nonNegative(value, name, fallback) {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new TypeError(`${name} must be a non-negative number`);
-    }
-    return value;
-  }
-
-  /** The body as bytes, without copying what is already bytes. */
-  function bodyBytes(body) {
-    if (body instanceof Uint8Array) return body;
-    if (body instanceof ArrayBuffer) return new Uint8Array(body);
-    if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    throw new TypeError('body must be a string, Uint8Array, ArrayBuffer or ArrayBufferView');
-  }
-
-  /** `[name, value, ...]` of just the headers the scheme reads. */
-  function pickHeaders(headers, names) {
-    if (headers === null || typeof headers !== 'object') {
-      throw new TypeError('headers must be a plain object or a Fetch Headers');
-    }
-    const picked = [];
-    if (typeof headers.get === 'function' && typeof headers.forEach === 'function') {
-      for (const name of names) {
-        const value = headers.get(name);
-        if (value !== null && value !== undefined) picked.push(name, String(value));
-      }
-      return picked;
-    }
-    for (const key of Object.keys(headers)) {
-      const name = key.toLowerCase();
-      if (!names.includes(name)) continue;
-      const value = headers[key];
-      if (value === undefined || value === null) continue;
-      // Node joins repeated headers into an array; the signature header's
-      // entries are space-separated (standard) or comma-separated (stripe).
-      picked.push(name, Array.isArray(value) ? value.join(name === 'stripe-signature' ? ',' : ' ') : String(value));
-    }
-    return picked;
-  }
-
-  /** The payload: parsed JSON, else the text. */
-  function payloadOf(text) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-
   /** Verifies and signs webhook requests for one scheme and its secrets. */
   class Webhook {
     #core;
     #headerNames;
     #maxBodyBytes;
-    #tolerance;
 
     constructor(secret, options = {}) {
       const secrets = Array.isArray(secret) ? secret : [secret];
@@ -112,10 +110,12 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
       if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
       const scheme = options.scheme ?? 'standard';
       if (typeof scheme !== 'string') throw new TypeError('scheme must be a string');
-      this.#tolerance = nonNegative(options.toleranceSeconds, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS);
-      this.#maxBodyBytes = nonNegative(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY_BYTES);
-      this.#core = core(() => new WebhookCore(scheme, secrets, this.#tolerance, this.#maxBodyBytes));
+      const tolerance = nonNegative(options.toleranceSeconds, 'toleranceSeconds', undefined);
+      const maxBodyBytes = nonNegative(options.maxBodyBytes, 'maxBodyBytes', undefined);
+      // Absent limits take the core's defaults; read back for the pre-copy check.
+      this.#core = core(() => new WebhookCore(scheme, secrets, tolerance, maxBodyBytes));
       this.#headerNames = this.#core.headerNames();
+      this.#maxBodyBytes = this.#core.bodyLimit();
     }
 
     /**

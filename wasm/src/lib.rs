@@ -37,8 +37,8 @@ fn thrown(error: Error) -> String {
     format!("{}\n{error}", error.code())
 }
 
-/// A unix time in seconds from JS; anything else is refused.
-fn seconds(value: f64, what: &str) -> Result<u64, String> {
+/// A whole, non-negative JS number (seconds, bytes); anything else is refused.
+fn non_negative(value: f64, what: &str) -> Result<u64, String> {
     // Up to Number.MAX_SAFE_INTEGER; NaN and infinities fail the range check.
     if (0.0..=9_007_199_254_740_991.0).contains(&value) {
         Ok(value as u64)
@@ -51,20 +51,31 @@ fn seconds(value: f64, what: &str) -> Result<u64, String> {
 
 #[wasm_bindgen]
 impl WebhookCore {
-    /// Parses `secrets` for `scheme`.
+    /// Parses `secrets` for `scheme`; the limits default to the core's
+    /// (300 s tolerance, 8 MiB body) when `undefined`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         scheme: &str,
         secrets: Vec<String>,
-        tolerance_seconds: f64,
-        max_body_bytes: f64,
+        tolerance_seconds: Option<f64>,
+        max_body_bytes: Option<f64>,
     ) -> Result<WebhookCore, String> {
         let scheme: Scheme = scheme.parse().map_err(thrown)?;
-        let inner = Webhook::with_secrets(scheme, &secrets)
-            .map_err(thrown)?
-            .tolerance_seconds(seconds(tolerance_seconds, "toleranceSeconds")?)
-            .max_body_bytes(seconds(max_body_bytes, "maxBodyBytes")? as usize);
+        let mut inner = Webhook::with_secrets(scheme, &secrets).map_err(thrown)?;
+        if let Some(seconds) = tolerance_seconds {
+            inner = inner.tolerance_seconds(non_negative(seconds, "toleranceSeconds")?);
+        }
+        if let Some(bytes) = max_body_bytes {
+            let bytes = non_negative(bytes, "maxBodyBytes")?;
+            inner = inner.max_body_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
+        }
         Ok(WebhookCore { inner })
+    }
+
+    /// The largest body verification accepts, in bytes.
+    #[wasm_bindgen(js_name = bodyLimit)]
+    pub fn body_limit(&self) -> f64 {
+        self.inner.body_limit() as f64
     }
 
     /// The lowercase names of the headers verification reads.
@@ -82,7 +93,7 @@ impl WebhookCore {
     #[wasm_bindgen(js_name = verifyBytes)]
     pub fn verify_bytes(&self, body: &[u8], headers: Vec<String>, now: f64) -> Result<(), String> {
         self.inner
-            .verify(body, &FlatHeaders(&headers), seconds(now, "now")?)
+            .verify(body, &FlatHeaders(&headers), non_negative(now, "now")?)
             .map_err(thrown)
     }
 
@@ -90,7 +101,7 @@ impl WebhookCore {
     pub fn sign(&self, msg_id: &str, timestamp: f64, body: &[u8]) -> Result<Vec<String>, String> {
         let headers = self
             .inner
-            .sign(msg_id, seconds(timestamp, "timestamp")?, body)
+            .sign(msg_id, non_negative(timestamp, "timestamp")?, body)
             .map_err(thrown)?;
         Ok(headers
             .into_iter()
