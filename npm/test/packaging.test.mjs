@@ -68,6 +68,18 @@ test('ES module project: import from "edgehooks"', () => {
   assert.deepEqual(JSON.parse(out), expected('esm'));
 });
 
+for (const [runtime, args] of [
+  ['deno', ['run', '--allow-read']],
+  ['bun', []],
+]) {
+  test(`${runtime}: import from "edgehooks"`, () => {
+    writeFileSync(join(installed, `check-${runtime}.mjs`), `import { Webhook, WebhookVerificationError } from 'edgehooks';\n${script(runtime)}`);
+    const binary = join(pkgDir, 'node_modules/.bin', runtime);
+    const out = execFileSync(binary, [...args, `check-${runtime}.mjs`], { cwd: installed, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), expected(runtime));
+  });
+}
+
 test('TypeScript: the types resolve through the exports and type-check a consumer', () => {
   writeFileSync(
     join(installed, 'check.ts'),
