@@ -74,7 +74,7 @@ for (const [runtime, args] of [
 ]) {
   test(`${runtime}: import from "edgehooks"`, () => {
     writeFileSync(join(installed, `check-${runtime}.mjs`), `import { Webhook, WebhookVerificationError } from 'edgehooks';\n${script(runtime)}`);
-    const binary = join(pkgDir, 'node_modules/.bin', runtime);
+    const binary = join(pkgDir, 'test/runtimes/node_modules/.bin', runtime);
     const out = execFileSync(binary, [...args, `check-${runtime}.mjs`], { cwd: installed, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
     assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), expected(runtime));
   });
