@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use crate::scheme::header;
-use crate::{Error, Scheme, SignedHeaders, Webhook};
+use crate::{Error, SignedHeaders, Webhook};
 
 /// The `user-agent` of every delivery.
 pub const USER_AGENT: &str = concat!("edgehooks/", env!("CARGO_PKG_VERSION"));
@@ -41,7 +41,8 @@ pub fn delivery_headers(
     let mut headers = SignedHeaders::default();
     headers.push("content-type", "application/json".to_string());
     headers.push("user-agent", USER_AGENT.to_string());
-    if !matches!(webhook.scheme(), Scheme::Standard | Scheme::StandardV1a) {
+    // Standard Webhooks schemes sign these headers themselves; add them for the rest.
+    if signed.get(header::WEBHOOK_ID).is_none() {
         headers.push(header::WEBHOOK_ID, webhook_id.to_string());
         headers.push(header::WEBHOOK_TIMESTAMP, timestamp.to_string());
     }
@@ -97,6 +98,7 @@ impl fmt::Display for AttemptFailure {
 mod tests {
     use super::*;
     use crate::HeaderLookup;
+    use crate::Scheme;
 
     #[test]
     fn delivery_ids_are_stable_per_message_and_webhook() {

@@ -123,19 +123,17 @@ impl Sender {
                 }
             };
             on_attempt(&attempt);
-            let delay = attempt.next_retry_in;
+            let delay = attempt.next_retry_in.unwrap_or_default();
             attempts.push(attempt);
-            match (result, delay) {
-                (Some(result), _) => {
-                    return Delivery {
-                        endpoint: endpoint.name.clone(),
-                        webhook_id,
-                        attempts,
-                        result,
-                    };
-                }
-                (None, delay) => tokio::time::sleep(delay.unwrap_or_default()).await,
+            if let Some(result) = result {
+                return Delivery {
+                    endpoint: endpoint.name.clone(),
+                    webhook_id,
+                    attempts,
+                    result,
+                };
             }
+            tokio::time::sleep(delay).await;
             number += 1;
         }
     }

@@ -1,0 +1,7 @@
+// Node's native (SIMD) UTF-8 check and decoder, shared by both Node entries.
+import { Buffer, isUtf8 } from 'node:buffer';
+
+/** The text of UTF-8 bytes, or `undefined` if they are not UTF-8. */
+export function decodeNode(bytes) {
+  return isUtf8(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : undefined;
+}
