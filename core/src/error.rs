@@ -44,6 +44,17 @@ pub enum Error {
     InvalidScheme,
     /// A delivered body is not a valid edgehooks envelope.
     InvalidEnvelope,
+    /// A field that cannot change after creation was given a new value.
+    /// Holds the field's name.
+    ImmutableField(&'static str),
+    /// An API key's scope is malformed. Holds the reason.
+    InvalidScope(&'static str),
+    /// A rotation's grace period is longer than allowed.
+    InvalidGracePeriod,
+    /// No credentials, or credentials that match no key.
+    Unauthorized,
+    /// A valid key whose scope does not cover the request. Holds what is missing.
+    Forbidden(&'static str),
 }
 
 impl Error {
@@ -66,6 +77,11 @@ impl Error {
             Error::InvalidDescription => "invalid_description",
             Error::InvalidScheme => "invalid_scheme",
             Error::InvalidEnvelope => "invalid_envelope",
+            Error::ImmutableField(_) => "immutable_field",
+            Error::InvalidScope(_) => "invalid_scope",
+            Error::InvalidGracePeriod => "invalid_grace_period",
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
         }
     }
 
@@ -77,7 +93,9 @@ impl Error {
             | Error::InvalidHeader(_)
             | Error::TimestampTooOld
             | Error::TimestampTooNew
-            | Error::InvalidSignature => 401,
+            | Error::InvalidSignature
+            | Error::Unauthorized => 401,
+            Error::Forbidden(_) => 403,
             _ => 400,
         }
     }
@@ -124,6 +142,19 @@ impl fmt::Display for Error {
                 "unknown scheme: use standard, standard-v1a, momento, github, stripe or commenda",
             ),
             Error::InvalidEnvelope => f.write_str("body is not an edgehooks delivery envelope"),
+            Error::ImmutableField(field) => {
+                write!(f, "`{field}` cannot be changed after creation")
+            }
+            Error::InvalidScope(reason) => write!(f, "invalid API key scope: {reason}"),
+            Error::InvalidGracePeriod => write!(
+                f,
+                "graceSeconds must be between 0 and {}",
+                crate::limits::MAX_GRACE_SECONDS
+            ),
+            Error::Unauthorized => {
+                f.write_str("missing or unknown API key: send `Authorization: Bearer <key>`")
+            }
+            Error::Forbidden(what) => write!(f, "this API key does not allow {what}"),
         }
     }
 }
@@ -154,6 +185,11 @@ mod tests {
             Error::InvalidDescription,
             Error::InvalidScheme,
             Error::InvalidEnvelope,
+            Error::ImmutableField("scheme"),
+            Error::InvalidScope("x"),
+            Error::InvalidGracePeriod,
+            Error::Unauthorized,
+            Error::Forbidden("x"),
         ];
         for e in all {
             assert!(
@@ -166,5 +202,7 @@ mod tests {
         assert_eq!(Error::PayloadTooLarge(5).http_status(), 413);
         assert_eq!(Error::InvalidSignature.http_status(), 401);
         assert_eq!(Error::InvalidName("cache name").http_status(), 400);
+        assert_eq!(Error::Unauthorized.http_status(), 401);
+        assert_eq!(Error::Forbidden("x").http_status(), 403);
     }
 }

@@ -7,15 +7,19 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod access;
 mod delivery;
 mod envelope;
 mod error;
+mod fanout;
 mod headers;
 mod keys;
 pub mod limits;
 mod model;
+mod patch;
 mod post_url;
 pub mod retry;
+mod rotation;
 mod scheme;
 pub mod secret;
 #[cfg(feature = "tokio")]
@@ -27,15 +31,21 @@ mod webhook;
 pub use delivery::{AttemptFailure, USER_AGENT, delivery_headers, delivery_id, is_success};
 pub use envelope::{Envelope, Message};
 pub use error::Error;
+pub use fanout::{FanOut, PublishOrigin, message_id, plan_fan_out};
 pub use headers::HeaderLookup;
 pub use model::{
     DeliveryMode, Destination, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
     check_message_size, validate_description, validate_name, validate_timeout_ms, validate_topics,
 };
+pub use patch::WebhookPatch;
 pub use post_url::{UrlPolicy, validate_post_url};
 pub use retry::{RetryDecision, RetryPolicy};
+pub use rotation::{WebhookSecrets, validate_grace_seconds};
 pub use scheme::{Scheme, header};
-pub use secret::{KeyPair, SecretString, generate_key_pair, generate_secret};
+pub use secret::{
+    KeyPair, SecretString, generate_key_pair, generate_secret, new_webhook_secret,
+    verification_secret,
+};
 /// The repository README's Rust examples, run as doctests.
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../../README.md")]

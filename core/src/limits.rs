@@ -47,3 +47,6 @@ pub const MAX_SIGNATURES_PER_HEADER: usize = 16;
 
 /// Most secrets one verifier holds (the current one plus rotations in grace).
 pub const MAX_SECRETS: usize = 8;
+
+/// The longest grace period of a secret rotation: 7 days, in seconds.
+pub const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;

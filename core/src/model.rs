@@ -184,6 +184,12 @@ impl WebhookInput {
     }
 }
 
+impl AsRef<WebhookConfig> for WebhookConfig {
+    fn as_ref(&self) -> &WebhookConfig {
+        self
+    }
+}
+
 impl WebhookConfig {
     /// Active, inactive, or disabled with its reason.
     pub fn status(&self) -> WebhookStatus {

@@ -50,6 +50,20 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// Serializes the secret itself: only for storage that is encrypted as a
+/// whole (the service's sealed webhook secrets).
+impl serde::Serialize for SecretString {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SecretString::new)
+    }
+}
+
 impl From<String> for SecretString {
     fn from(secret: String) -> Self {
         SecretString::new(secret)
@@ -92,6 +106,25 @@ pub fn public_key_of(signing_key: &str) -> Result<String, Error> {
     Ok(encode_public_key(
         &parse_signing_key(signing_key)?.verifying_key(),
     ))
+}
+
+/// A new secret for a webhook of `scheme`, from 32 secure random bytes: a
+/// `whsk_` signing key for `standard-v1a`, a `whsec_` secret for the rest.
+pub fn new_webhook_secret(scheme: Scheme, random: &[u8; 32]) -> SecretString {
+    match scheme {
+        Scheme::StandardV1a => generate_key_pair(random).signing_key,
+        _ => SecretString::new(prefixed_base64(SECRET_PREFIX, random)),
+    }
+}
+
+/// What a receiver of `scheme` verifies with, for the webhook secret
+/// `secret`: the `whpk_` public key for `standard-v1a` (the signing key never
+/// leaves the service), the secret itself for the rest.
+pub fn verification_secret(scheme: Scheme, secret: &SecretString) -> Result<SecretString, Error> {
+    match scheme {
+        Scheme::StandardV1a => public_key_of(secret.expose()).map(SecretString::new),
+        _ => Ok(secret.clone()),
+    }
 }
 
 /// Checks a secret a user supplies for a new webhook of `scheme`, with the

@@ -1,0 +1,392 @@
+//! API keys and what a caller may do with them: the authorization rules of
+//! the HTTP API.
+//!
+//! A key reads `ehk_<token id>_<secret>`. The service stores only the
+//! SHA-256 digest of the secret part, found by the token id, so a key is
+//! checked with one lookup and one constant-time comparison. The token id is
+//! public: it is the `token_id` of every message the key publishes.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::fanout::PublishOrigin;
+use crate::{Error, SecretString, validate_description, validate_name};
+
+/// The prefix of every API key.
+pub const API_KEY_PREFIX: &str = "ehk_";
+/// The prefix of every token id.
+pub const TOKEN_ID_PREFIX: &str = "tok_";
+/// The cache entry of a scope that covers every cache.
+pub const ALL_CACHES: &str = "*";
+/// The most caches one key may name.
+pub const MAX_CACHES_PER_KEY: usize = 32;
+
+/// What a key may do in the caches it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    /// Publish to topics (and subscribe to them).
+    Publish,
+    /// Create, change, inspect and delete webhooks.
+    Manage,
+}
+
+impl Permission {
+    const fn describe(self) -> &'static str {
+        match self {
+            Permission::Publish => "publishing in this cache",
+            Permission::Manage => "managing webhooks in this cache",
+        }
+    }
+}
+
+/// The caches and permissions of an API key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyScope {
+    /// Cache names, or `["*"]` for every cache.
+    pub caches: Vec<String>,
+    /// What the key may do there.
+    pub permissions: Vec<Permission>,
+}
+
+impl KeyScope {
+    /// Whether the scope allows `permission` in `cache`.
+    pub fn allows(&self, cache: &str, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+            && self.caches.iter().any(|c| c == ALL_CACHES || c == cache)
+    }
+}
+
+/// The body of a key-creation request.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiKeyInput {
+    /// Cache names, or `["*"]`.
+    pub caches: Vec<String>,
+    /// `publish`, `manage` or both.
+    pub permissions: Vec<Permission>,
+    /// Free text for people.
+    pub description: Option<String>,
+}
+
+impl ApiKeyInput {
+    /// Validates the request: 1-32 distinct cache names (or `*` alone) and
+    /// 1-2 distinct permissions. Returns the scope and the description.
+    pub fn validate(self) -> Result<(KeyScope, String), Error> {
+        let caches = &self.caches;
+        if caches.is_empty() || caches.len() > MAX_CACHES_PER_KEY {
+            return Err(Error::InvalidScope(
+                "caches: give 1 to 32 cache names, or [\"*\"]",
+            ));
+        }
+        if caches.iter().any(|c| c == ALL_CACHES) && caches.len() > 1 {
+            return Err(Error::InvalidScope("caches: \"*\" must stand alone"));
+        }
+        for (i, cache) in caches.iter().enumerate() {
+            if cache != ALL_CACHES {
+                validate_name(cache, "cache name")?;
+            }
+            if caches[..i].contains(cache) {
+                return Err(Error::InvalidScope("caches: a cache is listed twice"));
+            }
+        }
+        let permissions = &self.permissions;
+        if permissions.is_empty() || (permissions.len() == 2 && permissions[0] == permissions[1]) {
+            return Err(Error::InvalidScope(
+                "permissions: give publish, manage or both, once each",
+            ));
+        }
+        let description = self.description.unwrap_or_default();
+        validate_description(&description)?;
+        Ok((
+            KeyScope {
+                caches: self.caches,
+                permissions: self.permissions,
+            },
+            description,
+        ))
+    }
+}
+
+/// A newly issued key: shown to its owner once, stored as `token_id` and
+/// `digest` only.
+#[derive(Debug)]
+pub struct IssuedKey {
+    /// The public id, `tok_` + 16 hex digits.
+    pub token_id: String,
+    /// The whole key, `ehk_<token id>_<secret>`.
+    pub key: SecretString,
+    /// Hex SHA-256 of the secret part: what the service stores.
+    pub digest: String,
+}
+
+/// Issues a key from 40 secure random bytes (8 for the token id, 32 for the
+/// secret).
+pub fn issue_api_key(random: &[u8; 40]) -> IssuedKey {
+    let token_id = format!(
+        "{TOKEN_ID_PREFIX}{}",
+        base16ct::lower::encode_string(&random[..8])
+    );
+    let secret = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(&random[8..]));
+    IssuedKey {
+        key: SecretString::new(format!("{API_KEY_PREFIX}{token_id}_{}", secret.as_str())),
+        digest: secret_digest(&secret),
+        token_id,
+    }
+}
+
+/// A key as presented in a request, split into its token id and the digest
+/// of its secret.
+#[derive(Debug)]
+pub struct PresentedKey<'a> {
+    /// The token id to look the stored digest up by.
+    pub token_id: &'a str,
+    digest: String,
+}
+
+impl PresentedKey<'_> {
+    /// Whether the key's secret matches a stored digest (constant time).
+    pub fn matches(&self, stored_digest: &str) -> bool {
+        self.digest
+            .as_bytes()
+            .ct_eq(stored_digest.as_bytes())
+            .into()
+    }
+}
+
+/// Splits an `ehk_` key; anything malformed is [`Error::Unauthorized`].
+pub fn parse_api_key(key: &str) -> Result<PresentedKey<'_>, Error> {
+    let rest = key
+        .strip_prefix(API_KEY_PREFIX)
+        .ok_or(Error::Unauthorized)?;
+    let id_len = TOKEN_ID_PREFIX.len() + 16;
+    let (token_id, secret) = (rest.get(..id_len), rest.get(id_len + 1..));
+    match (token_id, secret) {
+        (Some(token_id), Some(secret))
+            if rest.as_bytes()[id_len] == b'_'
+                && token_id.starts_with(TOKEN_ID_PREFIX)
+                && token_id.as_bytes()[TOKEN_ID_PREFIX.len()..]
+                    .iter()
+                    .all(u8::is_ascii_hexdigit)
+                && !secret.is_empty() =>
+        {
+            Ok(PresentedKey {
+                token_id,
+                digest: secret_digest(secret),
+            })
+        }
+        _ => Err(Error::Unauthorized),
+    }
+}
+
+/// Whether `presented` is the admin key, compared in constant time (over
+/// digests, so the length leaks nothing either).
+pub fn admin_key_matches(presented: &str, admin_key: &str) -> bool {
+    !admin_key.is_empty()
+        && Sha256::digest(presented.as_bytes())
+            .ct_eq(&Sha256::digest(admin_key.as_bytes()))
+            .into()
+}
+
+/// The key in an `Authorization: Bearer <key>` header value.
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, Error> {
+    let value = authorization.ok_or(Error::Unauthorized)?;
+    let (scheme, token) = value.split_once(' ').ok_or(Error::Unauthorized)?;
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
+        Ok(token)
+    } else {
+        Err(Error::Unauthorized)
+    }
+}
+
+fn secret_digest(secret: &str) -> String {
+    base16ct::lower::encode_string(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Who is calling: the operator with the admin key, or an issued key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// The admin key (a secret of the deployment): may do everything.
+    Admin,
+    /// An issued API key.
+    Key {
+        /// Its public id.
+        token_id: String,
+        /// What it may do.
+        scope: KeyScope,
+    },
+}
+
+impl Caller {
+    /// Allows the call, or says why not ([`Error::Forbidden`]).
+    pub fn authorize(&self, cache: &str, permission: Permission) -> Result<(), Error> {
+        match self {
+            Caller::Admin => Ok(()),
+            Caller::Key { scope, .. } if scope.allows(cache, permission) => Ok(()),
+            Caller::Key { .. } => Err(Error::Forbidden(permission.describe())),
+        }
+    }
+
+    /// Allows only the admin key (API key management).
+    pub fn require_admin(&self) -> Result<(), Error> {
+        match self {
+            Caller::Admin => Ok(()),
+            Caller::Key { .. } => Err(Error::Forbidden("managing API keys")),
+        }
+    }
+
+    /// The `token_id` of messages this caller publishes (`""` for the admin key).
+    pub fn token_id(&self) -> &str {
+        match self {
+            Caller::Admin => "",
+            Caller::Key { token_id, .. } => token_id,
+        }
+    }
+
+    /// Where this caller's messages come from, for the `ignoreForApi` rule:
+    /// issued keys are the external API; the admin key is the operator's own.
+    pub fn publish_origin(&self) -> PublishOrigin {
+        match self {
+            Caller::Admin => PublishOrigin::Operator,
+            Caller::Key { .. } => PublishOrigin::ExternalApi,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn scope(caches: &[&str], permissions: &[Permission]) -> KeyScope {
+        KeyScope {
+            caches: caches.iter().map(|c| String::from(*c)).collect(),
+            permissions: permissions.to_vec(),
+        }
+    }
+
+    #[test]
+    fn issued_keys_parse_and_match_only_their_digest() {
+        let issued = issue_api_key(&[7; 40]);
+        assert_eq!(issued.token_id, "tok_0707070707070707");
+        let presented = parse_api_key(issued.key.expose()).unwrap();
+        assert_eq!(presented.token_id, issued.token_id);
+        assert!(presented.matches(&issued.digest));
+        let other = issue_api_key(&[8; 40]);
+        assert!(!presented.matches(&other.digest));
+        let mut tampered = String::from(issued.key.expose());
+        tampered.push('x');
+        assert!(!parse_api_key(&tampered).unwrap().matches(&issued.digest));
+        assert!(!format!("{issued:?}").contains(issued.key.expose()));
+    }
+
+    #[test]
+    fn malformed_keys_are_unauthorized() {
+        for key in [
+            "",
+            "ehk_",
+            "ehk_tok_0707",
+            "ehk_tok_0707070707070707",
+            "ehk_tok_0707070707070707_",
+            "ehk_tok_0707070707070707x1",
+            "whsec_abc",
+            "ehk_xxx_0707070707070707_s",
+            "ehk_tok_07070707070707é7_s",
+        ] {
+            assert_eq!(
+                parse_api_key(key).unwrap_err(),
+                Error::Unauthorized,
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn bearer_header() {
+        assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
+        assert_eq!(bearer_token(Some("bearer  abc ")).unwrap(), "abc");
+        for bad in [
+            None,
+            Some(""),
+            Some("Bearer"),
+            Some("Bearer "),
+            Some("Basic abc"),
+        ] {
+            assert_eq!(bearer_token(bad).unwrap_err(), Error::Unauthorized);
+        }
+    }
+
+    #[test]
+    fn admin_key_comparison() {
+        assert!(admin_key_matches("s3cret-admin", "s3cret-admin"));
+        assert!(!admin_key_matches("s3cret-admin", "s3cret-admiN"));
+        assert!(!admin_key_matches("", ""));
+    }
+
+    #[test]
+    fn scopes_limit_caches_and_permissions() {
+        let key = Caller::Key {
+            token_id: "tok_1".into(),
+            scope: scope(&["shop"], &[Permission::Publish]),
+        };
+        assert!(key.authorize("shop", Permission::Publish).is_ok());
+        assert_eq!(
+            key.authorize("shop", Permission::Manage)
+                .unwrap_err()
+                .code(),
+            "forbidden"
+        );
+        assert!(key.authorize("other", Permission::Publish).is_err());
+        assert!(key.require_admin().is_err());
+        assert_eq!(key.token_id(), "tok_1");
+        assert_eq!(key.publish_origin(), PublishOrigin::ExternalApi);
+        let all = scope(&["*"], &[Permission::Manage, Permission::Publish]);
+        assert!(all.allows("anything", Permission::Manage));
+        assert!(Caller::Admin.authorize("x", Permission::Manage).is_ok());
+        assert_eq!(Caller::Admin.token_id(), "");
+    }
+
+    #[test]
+    fn key_input_validation() {
+        let input = |caches: Vec<&str>, permissions: Vec<Permission>| ApiKeyInput {
+            caches: caches.into_iter().map(String::from).collect(),
+            permissions,
+            description: None,
+        };
+        assert!(
+            input(vec!["shop", "b"], vec![Permission::Publish])
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            input(vec!["*"], vec![Permission::Publish, Permission::Manage])
+                .validate()
+                .is_ok()
+        );
+        for bad in [
+            input(vec![], vec![Permission::Publish]),
+            input(vec!["*", "shop"], vec![Permission::Publish]),
+            input(vec!["shop", "shop"], vec![Permission::Publish]),
+            input(vec!["shop"], vec![]),
+            input(vec!["shop"], vec![Permission::Manage, Permission::Manage]),
+        ] {
+            assert_eq!(bad.validate().unwrap_err().code(), "invalid_scope");
+        }
+        assert_eq!(
+            input(vec!["bad name"], vec![Permission::Publish])
+                .validate()
+                .unwrap_err()
+                .code(),
+            "invalid_name"
+        );
+    }
+}

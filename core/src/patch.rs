@@ -1,0 +1,195 @@
+//! Changing a webhook: partial updates (PATCH) and replacement (PUT over an
+//! existing webhook).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Deserialize;
+
+use crate::model::{validate_description, validate_timeout_ms, validate_topics};
+use crate::post_url::{UrlPolicy, validate_post_url};
+use crate::retry::RetryPolicy;
+use crate::{DeliveryMode, Destination, Error, Scheme, WebhookConfig, WebhookInput};
+
+/// The body of a partial update: every field optional, unknown fields
+/// refused. The secret changes only by rotation; the scheme never changes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookPatch {
+    /// New topic list.
+    pub topics: Option<Vec<String>>,
+    /// New single topic, as in Momento's API.
+    pub topic_name: Option<String>,
+    /// New destination.
+    pub destination: Option<Destination>,
+    /// Accepted only when equal to the current scheme.
+    pub scheme: Option<Scheme>,
+    /// Switch deliveries on or off; `true` also clears a disabled state.
+    pub active: Option<bool>,
+    /// New delivery timeout in ms.
+    pub timeout_ms: Option<u32>,
+    /// New delivery mode.
+    pub mode: Option<DeliveryMode>,
+    /// New loop-guard setting.
+    pub ignore_for_api: Option<bool>,
+    /// New retry setting.
+    pub retry: Option<RetryPolicy>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+fn check_scheme(requested: Option<Scheme>, current: Scheme) -> Result<(), Error> {
+    match requested {
+        Some(scheme) if scheme != current => Err(Error::ImmutableField("scheme")),
+        _ => Ok(()),
+    }
+}
+
+impl WebhookPatch {
+    /// The configuration after this update, or the first problem found.
+    pub fn apply(self, current: &WebhookConfig, policy: UrlPolicy) -> Result<WebhookConfig, Error> {
+        check_scheme(self.scheme, current.scheme)?;
+        let mut next = current.clone();
+        match (self.topics, self.topic_name) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidTopics(
+                    "give either topics or topicName, not both",
+                ));
+            }
+            (Some(topics), None) => next.topics = topics,
+            (None, Some(topic)) => next.topics = alloc::vec![topic],
+            (None, None) => {}
+        }
+        validate_topics(&next.topics)?;
+        if let Some(destination) = self.destination {
+            next.destination.post_url = validate_post_url(&destination.post_url, policy)?.into();
+        }
+        if let Some(active) = self.active {
+            next.active = active;
+            if active {
+                next.disabled_reason = None;
+            }
+        }
+        if let Some(timeout_ms) = self.timeout_ms {
+            validate_timeout_ms(timeout_ms)?;
+            next.timeout_ms = timeout_ms;
+        }
+        if let Some(mode) = self.mode {
+            next.mode = mode;
+        }
+        if let Some(ignore) = self.ignore_for_api {
+            next.ignore_for_api = ignore;
+        }
+        if let Some(retry) = self.retry {
+            retry.validate()?;
+            next.retry = retry;
+        }
+        if let Some(description) = self.description {
+            validate_description(&description)?;
+            next.description = description;
+        }
+        Ok(next)
+    }
+}
+
+impl WebhookInput {
+    /// Validates a create-or-replace request over the existing webhook
+    /// `current`: the scheme must stay the same (absent means unchanged).
+    pub fn replace(
+        mut self,
+        current: &WebhookConfig,
+        policy: UrlPolicy,
+    ) -> Result<WebhookConfig, Error> {
+        check_scheme(self.scheme, current.scheme)?;
+        self.scheme = Some(current.scheme);
+        let id = &current.id;
+        self.validate(&id.cache_name, &id.webhook_name, policy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn current() -> WebhookConfig {
+        let input: WebhookInput = serde_json::from_value(serde_json::json!({
+            "topics": ["orders"], "scheme": "github",
+            "destination": {"postUrl": "https://example.com/hook"},
+        }))
+        .unwrap();
+        input
+            .validate("shop", "hook", UrlPolicy::default())
+            .unwrap()
+    }
+
+    fn patch(json: serde_json::Value) -> Result<WebhookConfig, Error> {
+        serde_json::from_value::<WebhookPatch>(json)
+            .unwrap()
+            .apply(&current(), UrlPolicy::default())
+    }
+
+    #[test]
+    fn changes_only_what_is_given() {
+        let next = patch(serde_json::json!({"active": false, "timeoutMs": 2000})).unwrap();
+        assert!(!next.active);
+        assert_eq!(next.timeout_ms, 2000);
+        assert_eq!(next.topics, ["orders"]);
+        assert_eq!(next.scheme, Scheme::Github);
+        let next = patch(serde_json::json!({"topicName": "refunds", "scheme": "github"})).unwrap();
+        assert_eq!(next.topics, ["refunds"]);
+    }
+
+    #[test]
+    fn refuses_scheme_changes_and_bad_values() {
+        let code = |json| patch(json).unwrap_err().code();
+        assert_eq!(
+            code(serde_json::json!({"scheme": "standard"})),
+            "immutable_field"
+        );
+        assert_eq!(code(serde_json::json!({"topics": []})), "invalid_topics");
+        assert_eq!(
+            code(serde_json::json!({"timeoutMs": 10})),
+            "invalid_timeout"
+        );
+        assert_eq!(
+            code(serde_json::json!({"destination": {"postUrl": "http://10.0.0.1/x"}})),
+            "url_not_allowed"
+        );
+        assert!(
+            serde_json::from_value::<WebhookPatch>(serde_json::json!({"secret": "x"})).is_err()
+        );
+    }
+
+    #[test]
+    fn activating_clears_a_disabled_state() {
+        let mut disabled = current();
+        disabled.disabled_reason = Some("failing for 5 days".into());
+        let next = WebhookPatch {
+            active: Some(true),
+            ..Default::default()
+        }
+        .apply(&disabled, UrlPolicy::default())
+        .unwrap();
+        assert_eq!(next.disabled_reason, None);
+    }
+
+    #[test]
+    fn replacement_keeps_the_scheme() {
+        let input = |json| serde_json::from_value::<WebhookInput>(json).unwrap();
+        let body =
+            serde_json::json!({"topicName": "x", "destination": {"postUrl": "https://e.com/"}});
+        let next = input(body)
+            .replace(&current(), UrlPolicy::default())
+            .unwrap();
+        assert_eq!(next.scheme, Scheme::Github);
+        let body = serde_json::json!({"topicName": "x", "scheme": "stripe",
+            "destination": {"postUrl": "https://e.com/"}});
+        assert_eq!(
+            input(body)
+                .replace(&current(), UrlPolicy::default())
+                .unwrap_err()
+                .code(),
+            "immutable_field"
+        );
+    }
+}

@@ -1,0 +1,198 @@
+// Runs the built Worker under `wrangler dev` with its own local state, a
+// receiver that records every delivery, and a small API client.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+const workerDir = join(dirname(fileURLToPath(import.meta.url)), '../../worker');
+const wrangler = join(workerDir, 'node_modules/.bin/wrangler');
+export const openapi = JSON.parse(readFileSync(join(workerDir, 'openapi.json'), 'utf8'));
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Local state and secrets for one or more runs of the Worker. */
+export function newDeployment() {
+  const dir = mkdtempSync(join(tmpdir(), 'edgehooks-e2e-'));
+  const adminKey = `admin_${randomBytes(16).toString('hex')}`;
+  const envFile = join(dir, 'env');
+  writeFileSync(
+    envFile,
+    `ADMIN_KEY=${adminKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\nALLOW_PRIVATE_URLS=true\n`,
+  );
+  return { dir, adminKey, envFile, state: join(dir, 'state'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts `wrangler dev` for `deployment` (the edgehooks Worker, or the one
+ * of `config`); resolves once it serves requests.
+ */
+export async function startWorker(deployment, { config, readyPath = '/v1/openapi.json' } = {}) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const child = spawn(
+    wrangler,
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+      '--persist-to', deployment.state, '--env-file', deployment.envFile,
+      '--show-interactive-dev-session=false', '--log-level', 'warn',
+      ...(config ? ['--config', config] : [])],
+    {
+      cwd: workerDir,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+    if (Date.now() > deadline) { process.kill(-child.pid, 'SIGKILL'); throw new Error(`wrangler dev did not start:\n${log}`); }
+    try {
+      const res = await fetch(url + readyPath);
+      if (res.ok) { await res.arrayBuffer(); break; }
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      process.kill(-child.pid, 'SIGTERM');
+      const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A client for the API at `url`, authenticated with `key` unless told otherwise. */
+export function client(url, key) {
+  return async function call(method, path, { body, key: useKey = key, headers = {}, raw } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (useKey) init.headers.authorization = `Bearer ${useKey}`;
+    if (raw !== undefined) init.body = raw;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, init);
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+}
+
+/**
+ * A receiver on 127.0.0.1 recording every request by path. `behave(path)`
+ * may return `{ status, delayMs }` to answer differently.
+ */
+export async function startReceiver(behave = () => ({})) {
+  const requests = [];
+  const waiters = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const entry = { path: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      requests.push(entry);
+      for (const w of [...waiters]) w();
+      const { status = 204, delayMs = 0 } = behave(req.url) ?? {};
+      setTimeout(() => { res.statusCode = status; res.end(); }, delayMs);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    base,
+    requests,
+    at: (path) => requests.filter((r) => r.path === path),
+    /** Resolves once `count` requests reached `path` (or fails after `ms`). */
+    async waitFor(path, count, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (requests.filter((r) => r.path === path).length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`${path}: ${requests.filter((r) => r.path === path).length} of ${count} requests`);
+        }
+        await new Promise((resolve) => { waiters.push(resolve); setTimeout(resolve, 50); });
+        waiters.length = 0;
+      }
+      return requests.filter((r) => r.path === path);
+    },
+    close: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addFormat('uri', true);
+ajv.addFormat('binary', true);
+ajv.addSchema(openapi, 'openapi');
+
+/** Fails unless `body` matches the OpenAPI schema named `name`. */
+export function assertSchema(name, body) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
+  if (!validate(body)) {
+    throw new Error(`response does not match ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
+  }
+}
+
+/** Fails unless `response` is the documented response of `operationId`. */
+export function assertDocumented(operationId, response) {
+  for (const item of Object.values(openapi.paths)) {
+    for (const op of Object.values(item)) {
+      if (op.operationId !== operationId) continue;
+      const documented = op.responses[String(response.status)];
+      if (!documented) throw new Error(`${operationId}: status ${response.status} is not documented`);
+      const schema = documented.content?.['application/json']?.schema;
+      if (!schema) return;
+      const validate = ajv.compile({ $ref: `openapi#${pointerOf(schema)}` , $defs: {} });
+      if (!validate(response.json)) {
+        throw new Error(`${operationId} ${response.status}: ${ajv.errorsText(validate.errors)}\n${response.text}`);
+      }
+      return;
+    }
+  }
+  throw new Error(`no operation ${operationId}`);
+}
+
+function pointerOf(schema) {
+  if (schema.$ref) return schema.$ref.slice(1);
+  // Inline schemas: find their JSON pointer inside the document.
+  const path = findPath(openapi, schema, '');
+  if (!path) throw new Error('schema not found in the document');
+  return path;
+}
+
+function findPath(node, target, at) {
+  if (node === target) return at;
+  if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      const found = findPath(v, target, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+//! The HTTP API: routing, authentication and request bodies; each group of
+//! operations lives in its own module.
+
+mod keys;
+mod topics;
+mod webhooks;
+
+use edgehooks_core::Error as CoreError;
+use edgehooks_core::access::{
+    API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Context, Env, Request, Response};
+
+use crate::error::{ApiError, ApiResult};
+use crate::platform::admin_key;
+use crate::routes::{Matched, Route, resolve};
+use crate::store::Store;
+
+/// The largest JSON body of a management call.
+const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+/// Answers one API request; every failure becomes a JSON error.
+pub(crate) async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    match dispatch(req, env, ctx).await {
+        Ok(response) => Ok(response),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// What every handler gets: the request, its route, the caller and state.
+pub(crate) struct Call {
+    req: Request,
+    matched: Matched,
+    caller: Caller,
+    env: Env,
+    ctx: Context,
+    store: Store,
+}
+
+async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
+    let matched = resolve(req.method().as_ref(), &req.path())?;
+    if matched.route == Route::OpenApi {
+        return crate::openapi::response();
+    }
+    let store = Store::new(&env)?;
+    let caller = authenticate(&req, &env, &store).await?;
+    let call = Call {
+        req,
+        matched,
+        caller,
+        env,
+        ctx,
+        store,
+    };
+    match call.matched.route {
+        Route::OpenApi => crate::openapi::response(),
+        Route::ListWebhooks => webhooks::list(call).await,
+        Route::PutWebhook => webhooks::put(call).await,
+        Route::GetWebhook => webhooks::get(call).await,
+        Route::PatchWebhook => webhooks::patch(call).await,
+        Route::DeleteWebhook => webhooks::delete(call).await,
+        Route::GetSecret => webhooks::secret(call).await,
+        Route::RotateSecret => webhooks::rotate(call).await,
+        Route::TestWebhook => webhooks::test(call).await,
+        Route::Publish => topics::publish(call).await,
+        Route::CreateKey => keys::create(call).await,
+        Route::ListKeys => keys::list(call).await,
+        Route::DeleteKey => keys::delete(call).await,
+    }
+}
+
+/// The caller of `Authorization: Bearer <key>`: the admin key, or an issued
+/// key found by its token id and checked against its stored digest.
+async fn authenticate(req: &Request, env: &Env, store: &Store) -> ApiResult<Caller> {
+    let header = req.headers().get("authorization")?;
+    let token = bearer_token(header.as_deref())?;
+    if token.starts_with(API_KEY_PREFIX) {
+        let presented = parse_api_key(token)?;
+        let stored = store
+            .api_key(presented.token_id)
+            .await?
+            .filter(|k| presented.matches(&k.digest))
+            .ok_or(CoreError::Unauthorized)?;
+        return Ok(Caller::Key {
+            token_id: stored.token_id,
+            scope: stored.scope,
+        });
+    }
+    match admin_key(env) {
+        Some(admin) if admin_key_matches(token, &admin) => Ok(Caller::Admin),
+        _ => Err(CoreError::Unauthorized.into()),
+    }
+}
+
+impl Call {
+    /// The request body, refused with 413 past `limit` bytes.
+    async fn body(&mut self, limit: usize) -> ApiResult<Vec<u8>> {
+        let declared = self.req.headers().get("content-length")?;
+        if declared
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n > limit)
+        {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        let body = self.req.bytes().await?;
+        if body.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        Ok(body)
+    }
+
+    /// The JSON body as `T`; an empty body reads as `{}` when `empty_ok`.
+    async fn json<T: DeserializeOwned>(&mut self, empty_ok: bool) -> ApiResult<T> {
+        let body = self.body(MAX_JSON_BODY_BYTES).await?;
+        let body: &[u8] = if body.is_empty() && empty_ok {
+            b"{}"
+        } else {
+            &body
+        };
+        serde_json::from_slice(body).map_err(|e| ApiError::invalid_json(&e))
+    }
+
+    fn param(&self, name: &str) -> &str {
+        self.matched.param(name)
+    }
+
+    /// A query parameter.
+    fn query(&self, name: &str) -> ApiResult<Option<String>> {
+        let url = self.req.url()?;
+        Ok(url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned()))
+    }
+
+    /// The `limit` query parameter: 1 to 100, default 50.
+    fn page_limit(&self) -> ApiResult<u64> {
+        match self.query("limit")? {
+            None => Ok(50),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ApiError::new(400, "invalid_limit", "limit must be 1 to 100")),
+        }
+    }
+}
+
+/// A JSON response with `status`.
+fn json_response<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+/// An empty 204 response.
+fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}

@@ -1,0 +1,143 @@
+//! The signed POST: one attempt to deliver an envelope to a webhook, with
+//! its timeout enforced and its outcome recorded.
+
+use core::time::Duration;
+
+use edgehooks_core::{
+    AttemptFailure, Envelope, Error as CoreError, Webhook, WebhookConfig, delivery_headers,
+    is_success, validate_post_url,
+};
+use futures_util::future::{Either, select};
+use serde::Serialize;
+use worker::{
+    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+};
+
+use crate::platform::now_ms;
+
+/// A webhook ready to receive: where, how long to wait, and how to sign.
+pub(crate) struct Target {
+    pub(crate) config: WebhookConfig,
+    pub(crate) signer: Webhook,
+    /// The `webhook-id`: stable for one message and one webhook.
+    pub(crate) delivery_id: String,
+}
+
+/// The record of one attempt, as the API reports it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AttemptRecord {
+    pub(crate) webhook_name: String,
+    pub(crate) webhook_id: String,
+    pub(crate) attempt: u32,
+    pub(crate) sent_at: u64,
+    pub(crate) delivered: bool,
+    pub(crate) status_code: Option<u16>,
+    pub(crate) latency_ms: u64,
+    pub(crate) error: Option<AttemptError>,
+}
+
+/// Why an attempt failed: a stable code and words for people.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AttemptError {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+impl AttemptError {
+    fn from_failure(failure: AttemptFailure) -> Self {
+        AttemptError {
+            code: failure.code(),
+            message: failure.to_string(),
+        }
+    }
+
+    fn from_core(err: CoreError) -> Self {
+        AttemptError {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// Sends `envelope` to `target` once (attempt number `attempt`). The
+/// envelope's `event_timestamp` and the signature's timestamp are set now.
+pub(crate) async fn attempt(
+    target: &Target,
+    mut envelope: Envelope,
+    attempt: u32,
+    policy: edgehooks_core::UrlPolicy,
+) -> AttemptRecord {
+    let sent_at = now_ms();
+    envelope.event_timestamp = sent_at;
+    let mut record = AttemptRecord {
+        webhook_name: target.config.id.webhook_name.clone(),
+        webhook_id: target.delivery_id.clone(),
+        attempt,
+        sent_at,
+        delivered: false,
+        status_code: None,
+        latency_ms: 0,
+        error: None,
+    };
+    // The URL passed when it was saved; the deployment's policy may have
+    // changed since, so it is checked again before anything is sent.
+    if let Err(err) = validate_post_url(&target.config.destination.post_url, policy) {
+        record.error = Some(AttemptError::from_core(err));
+        return record;
+    }
+    let body = envelope.to_json();
+    let request = match build_request(target, &body, sent_at / 1000) {
+        Ok(request) => request,
+        Err(error) => {
+            record.error = Some(error);
+            return record;
+        }
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(Duration::from_millis(u64::from(
+        target.config.timeout_ms,
+    ))));
+    let outcome = select(send, timeout).await;
+    record.latency_ms = now_ms().saturating_sub(sent_at);
+    let failure = match outcome {
+        Either::Left((Ok(response), _)) => {
+            let status = response.status_code();
+            record.status_code = Some(status);
+            if is_success(status) {
+                record.delivered = true;
+                None
+            } else {
+                Some(AttemptFailure::HttpStatus(status))
+            }
+        }
+        Either::Left((Err(_), _)) => Some(AttemptFailure::ConnectionFailed),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Some(AttemptFailure::Timeout)
+        }
+    };
+    record.error = failure.map(AttemptError::from_failure);
+    record
+}
+
+fn build_request(target: &Target, body: &[u8], timestamp: u64) -> Result<Request, AttemptError> {
+    let signed = delivery_headers(&target.signer, &target.delivery_id, timestamp, body)
+        .map_err(AttemptError::from_core)?;
+    let headers = Headers::new();
+    for (name, value) in signed.iter() {
+        headers
+            .set(name, value)
+            .map_err(|_| AttemptError::from_failure(AttemptFailure::RequestFailed))?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
+    Request::new_with_init(&target.config.destination.post_url, &init)
+        .map_err(|_| AttemptError::from_failure(AttemptFailure::RequestFailed))
+}

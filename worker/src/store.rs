@@ -1,0 +1,251 @@
+//! State: webhooks and API keys in Workers KV, and each webhook's copy in
+//! the Durable Objects of its topics (what publishing reads).
+//!
+//! KV keys: `webhook/{cache}/{name}` holds a webhook, `apikey/{token_id}` an
+//! API key. Names cannot contain `/`, so the prefixes never overlap. Topic
+//! copies are written before KV and removed before KV, so deliveries follow
+//! a change as soon as it is acknowledged.
+
+use edgehooks_core::WebhookConfig;
+use edgehooks_core::access::KeyScope;
+use futures_util::future::try_join_all;
+use serde::{Deserialize, Serialize};
+use worker::kv::KvStore;
+use worker::{Env, Method, ObjectNamespace, Request, RequestInit};
+
+use crate::error::{ApiError, ApiResult};
+use crate::platform::{STATE_KV, TOPICS_DO};
+use crate::topic::NextMessage;
+
+/// A webhook as stored: its configuration and its sealed secrets.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredWebhook {
+    pub(crate) config: WebhookConfig,
+    pub(crate) sealed_secrets: String,
+    pub(crate) created_at: u64,
+    pub(crate) updated_at: u64,
+}
+
+impl AsRef<WebhookConfig> for StoredWebhook {
+    fn as_ref(&self) -> &WebhookConfig {
+        &self.config
+    }
+}
+
+impl StoredWebhook {
+    /// `cache/name`: what its sealed secrets are bound to.
+    pub(crate) fn owner(&self) -> String {
+        owner(&self.config.id.cache_name, &self.config.id.webhook_name)
+    }
+}
+
+/// The sealing owner of webhook `name` in `cache`.
+pub(crate) fn owner(cache: &str, name: &str) -> String {
+    format!("{cache}/{name}")
+}
+
+/// An API key as stored: never the key itself, only its digest.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredKey {
+    pub(crate) token_id: String,
+    pub(crate) digest: String,
+    #[serde(flatten)]
+    pub(crate) scope: KeyScope,
+    pub(crate) description: String,
+    pub(crate) created_at: u64,
+}
+
+/// One page of a listing.
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) cursor: Option<String>,
+}
+
+/// Webhooks and keys in KV; subscribers in the topics' Durable Objects.
+pub(crate) struct Store {
+    kv: KvStore,
+    topics: ObjectNamespace,
+}
+
+fn webhook_key(cache: &str, name: &str) -> String {
+    format!("webhook/{cache}/{name}")
+}
+
+fn api_key_key(token_id: &str) -> String {
+    format!("apikey/{token_id}")
+}
+
+impl Store {
+    pub(crate) fn new(env: &Env) -> ApiResult<Self> {
+        Ok(Store {
+            kv: env.kv(STATE_KV)?,
+            topics: env.durable_object(TOPICS_DO)?,
+        })
+    }
+
+    /// Calls the Durable Object of `cache/topic`.
+    async fn topic_call(
+        &self,
+        cache: &str,
+        topic: &str,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> ApiResult<worker::Response> {
+        let stub = self
+            .topics
+            .id_from_name(&format!("{cache}/{topic}"))?
+            .get_stub()?;
+        let mut init = RequestInit::new();
+        init.with_method(method)
+            .with_body(body.map(worker::wasm_bindgen::JsValue::from));
+        let request = Request::new_with_init(&format!("https://topic{path}"), &init)?;
+        let response = stub.fetch_with_request(request).await?;
+        if response.status_code() >= 300 {
+            return Err(ApiError::internal(
+                "topic object call failed",
+                response.status_code(),
+            ));
+        }
+        Ok(response)
+    }
+
+    /// Numbers the next message of `cache/topic` and returns the topic's
+    /// subscribers at that moment.
+    pub(crate) async fn next_message(&self, cache: &str, topic: &str) -> ApiResult<NextMessage> {
+        let mut response = self
+            .topic_call(cache, topic, Method::Post, "/publish", None)
+            .await?;
+        let text = response.text().await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+    }
+
+    pub(crate) async fn webhook(
+        &self,
+        cache: &str,
+        name: &str,
+    ) -> ApiResult<Option<StoredWebhook>> {
+        self.get_json(&webhook_key(cache, name)).await
+    }
+
+    /// Writes `webhook`, whose topics were `previous_topics` before: its
+    /// copy in each of its topics, the removal from topics it left, then KV.
+    pub(crate) async fn put_webhook(
+        &self,
+        webhook: &StoredWebhook,
+        previous_topics: &[String],
+    ) -> ApiResult<()> {
+        let id = &webhook.config.id;
+        let (cache, name) = (&id.cache_name, &id.webhook_name);
+        let text =
+            serde_json::to_string(webhook).map_err(|e| ApiError::internal("writing state", e))?;
+        let path = format!("/subscribers/{name}");
+        let topics = &webhook.config.topics;
+        let puts = topics
+            .iter()
+            .map(|t| self.topic_call(cache, t, Method::Put, &path, Some(text.clone())));
+        try_join_all(puts).await?;
+        let removed = previous_topics.iter().filter(|t| !topics.contains(t));
+        try_join_all(removed.map(|t| self.topic_call(cache, t, Method::Delete, &path, None)))
+            .await?;
+        Ok(self
+            .kv
+            .put(&webhook_key(cache, name), text)?
+            .execute()
+            .await?)
+    }
+
+    /// Deletes `webhook`: from its topics first, so nothing more is sent.
+    pub(crate) async fn delete_webhook(&self, webhook: &StoredWebhook) -> ApiResult<()> {
+        let id = &webhook.config.id;
+        let (cache, name) = (&id.cache_name, &id.webhook_name);
+        let path = format!("/subscribers/{name}");
+        let topics = webhook.config.topics.iter();
+        try_join_all(topics.map(|t| self.topic_call(cache, t, Method::Delete, &path, None)))
+            .await?;
+        Ok(self.kv.delete(&webhook_key(cache, name)).await?)
+    }
+
+    /// A page of the webhooks of `cache`, by name.
+    pub(crate) async fn list_webhooks(
+        &self,
+        cache: &str,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> ApiResult<Page<StoredWebhook>> {
+        let mut list = self
+            .kv
+            .list()
+            .prefix(format!("webhook/{cache}/"))
+            .limit(limit);
+        if let Some(cursor) = cursor {
+            list = list.cursor(cursor);
+        }
+        let listed = list.execute().await?;
+        let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
+        let items = self.get_all::<StoredWebhook>(&names).await?;
+        let cursor = if listed.list_complete {
+            None
+        } else {
+            listed.cursor
+        };
+        Ok(Page { items, cursor })
+    }
+
+    async fn get_all<T: serde::de::DeserializeOwned>(&self, keys: &[String]) -> ApiResult<Vec<T>> {
+        let values = try_join_all(keys.iter().map(|k| self.get_json::<T>(k))).await?;
+        Ok(values.into_iter().flatten().collect())
+    }
+
+    /// Stores `value` as JSON text written by serde_json.
+    async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> ApiResult<()> {
+        let text =
+            serde_json::to_string(value).map_err(|e| ApiError::internal("writing state", e))?;
+        Ok(self.kv.put(key, text)?.execute().await?)
+    }
+
+    /// A JSON value, parsed by serde_json from the stored text (the
+    /// JS bridge cannot carry flattened fields).
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> ApiResult<Option<T>> {
+        match self.kv.get(key).text().await? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| ApiError::internal("reading stored state", e)),
+        }
+    }
+
+    pub(crate) async fn api_key(&self, token_id: &str) -> ApiResult<Option<StoredKey>> {
+        self.get_json(&api_key_key(token_id)).await
+    }
+
+    pub(crate) async fn put_api_key(&self, key: &StoredKey) -> ApiResult<()> {
+        self.put_json(&api_key_key(&key.token_id), key).await
+    }
+
+    pub(crate) async fn delete_api_key(&self, token_id: &str) -> ApiResult<()> {
+        Ok(self.kv.delete(&api_key_key(token_id)).await?)
+    }
+
+    pub(crate) async fn list_api_keys(
+        &self,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> ApiResult<Page<StoredKey>> {
+        let mut list = self.kv.list().prefix("apikey/".into()).limit(limit);
+        if let Some(cursor) = cursor {
+            list = list.cursor(cursor);
+        }
+        let listed = list.execute().await?;
+        let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
+        let items = self.get_all::<StoredKey>(&names).await?;
+        let cursor = if listed.list_complete {
+            None
+        } else {
+            listed.cursor
+        };
+        Ok(Page { items, cursor })
+    }
+}
