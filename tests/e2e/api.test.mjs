@@ -231,6 +231,13 @@ describe('publish and fan-out', () => {
     assert.equal((await receiver.waitFor('/fan/only-b', 2)).length, 2);
   });
 
+  test('concurrent publishes get distinct, gapless sequence numbers; no subscribers is fine', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => publish('seq', 'empty', `m${i}`)));
+    const seqs = results.map((r) => r.topicSequenceNumber).sort((a, b) => a - b);
+    assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.ok(results.every((r) => r.asyncDeliveries === 0 && r.syncDeliveries.length === 0));
+  });
+
   test('sync webhooks are delivered inside the publish call', async () => {
     await createWebhook('sync', 'ok', { topicName: 's', mode: 'sync', destination: { postUrl: `${receiver.base}/sync/ok` } });
     await createWebhook('sync', 'bad', { topicName: 's', mode: 'sync', destination: { postUrl: `${receiver.base}/fail/sync` } });

@@ -5,7 +5,7 @@
 //! Storage: `sequence` (the last number given) and `subscriber/{name}`
 //! (each subscribed webhook as stored in KV, secrets still sealed).
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,8 @@ pub(crate) struct NextMessage {
 #[durable_object(fetch)]
 pub struct Topic {
     state: State,
+    /// The last number given, once read from storage.
+    sequence: Cell<Option<u64>>,
     subscribers: RefCell<Option<BTreeMap<String, StoredWebhook>>>,
 }
 
@@ -37,23 +39,25 @@ impl DurableObject for Topic {
     fn new(state: State, _env: Env) -> Self {
         Topic {
             state,
+            sequence: Cell::new(None),
             subscribers: RefCell::new(None),
         }
     }
 
     /// `POST /publish`: the next sequence number and the subscribers.
     /// `PUT /subscribers/{name}` and `DELETE /subscribers/{name}` keep the
-    /// subscriber copy in step with the webhooks in KV. Storage calls run
-    /// under the object's input gate, so no two publishes share a number.
+    /// subscriber copy in step with the webhooks in KV. The number is taken
+    /// in memory before any await, so no two publishes share one, and the
+    /// output gate holds the reply until the new number is stored.
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.load_subscribers().await?;
         let path = req.path();
         let name = path.strip_prefix("/subscribers/");
         match (req.method(), name) {
             (Method::Post, None) if path == "/publish" => {
-                let storage = self.state.storage();
-                let sequence = storage.get::<u64>(SEQUENCE_KEY).await?.unwrap_or(0) + 1;
-                storage.put(SEQUENCE_KEY, sequence).await?;
+                let sequence = self.last_sequence().await? + 1;
+                self.sequence.set(Some(sequence));
+                self.state.storage().put(SEQUENCE_KEY, sequence).await?;
                 let subscribers = self.with_subscribers(|s| s.values().cloned().collect());
                 Response::from_json(&NextMessage {
                     sequence,
@@ -82,6 +86,16 @@ impl DurableObject for Topic {
 }
 
 impl Topic {
+    /// The last number given: from memory, or from storage once.
+    async fn last_sequence(&self) -> Result<u64> {
+        if let Some(last) = self.sequence.get() {
+            return Ok(last);
+        }
+        let stored = self.state.storage().get::<u64>(SEQUENCE_KEY).await?.unwrap_or(0);
+        // A concurrent first request may have taken numbers meanwhile.
+        Ok(self.sequence.get().unwrap_or(stored))
+    }
+
     /// Reads the subscribers from storage once per object lifetime.
     async fn load_subscribers(&self) -> Result<()> {
         if self.subscribers.borrow().is_some() {

@@ -12,7 +12,7 @@ import { client, newDeployment, startWorker } from '../harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONCURRENCY = 4; // publishes in flight at once, for both contenders
-const runs = [[1, 400], [10, 100], [100, 20]];
+const runs = process.env.BENCH_RUNS ? JSON.parse(process.env.BENCH_RUNS) : [[1, 400], [10, 100], [100, 20]];
 
 /** A receiver that answers 204 at once and records when each POST arrived. */
 async function fastReceiver() {
@@ -64,6 +64,7 @@ function summarize(n, m, started, arrivals, messageOf) {
   const first = Math.min(...started);
   const last = Math.max(...arrivals.map((a) => a.at));
   const latencies = arrivals.map((a) => a.at - started[messageOf(a)]).sort((x, y) => x - y);
+
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   return { rate: (n * m) / ((last - first) / 1000), p50: pct(50), p99: pct(99) };
 }

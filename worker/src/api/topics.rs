@@ -13,6 +13,7 @@ use crate::delivery::{AttemptRecord, attempt};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::{now_ms, sealing_key, url_policy};
 use crate::seal::Sealer;
+use crate::store::StoredWebhook;
 
 /// What a publish returns.
 #[derive(Serialize)]
@@ -63,12 +64,14 @@ pub(super) async fn publish(mut call: Call) -> ApiResult<Response> {
     } else {
         Some(Sealer::new(&sealing_key(&call.env)?))
     };
-    let targets = |list: &[&crate::store::StoredWebhook]| -> ApiResult<Vec<_>> {
-        let sealer = sealer
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("publish", "no sealer"))?;
+    let targets = |list: &[&StoredWebhook]| -> ApiResult<Vec<_>> {
         list.iter()
-            .map(|w| target(w, sealer, &id, publish_timestamp))
+            .map(|w| {
+                let sealer = sealer
+                    .as_ref()
+                    .ok_or_else(|| ApiError::internal("publish", "no sealer"))?;
+                target(w, sealer, &id, publish_timestamp)
+            })
             .collect()
     };
     let sync_targets = targets(&plan.sync)?;
