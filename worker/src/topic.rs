@@ -91,7 +91,12 @@ impl Topic {
         if let Some(last) = self.sequence.get() {
             return Ok(last);
         }
-        let stored = self.state.storage().get::<u64>(SEQUENCE_KEY).await?.unwrap_or(0);
+        let stored = self
+            .state
+            .storage()
+            .get::<u64>(SEQUENCE_KEY)
+            .await?
+            .unwrap_or(0);
         // A concurrent first request may have taken numbers meanwhile.
         Ok(self.sequence.get().unwrap_or(stored))
     }
