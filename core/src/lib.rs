@@ -13,6 +13,7 @@ mod envelope;
 mod error;
 mod fanout;
 mod headers;
+mod health;
 mod keys;
 pub mod limits;
 mod model;
@@ -33,6 +34,7 @@ pub use envelope::{Envelope, Message};
 pub use error::Error;
 pub use fanout::{FanOut, PublishOrigin, message_id, plan_fan_out};
 pub use headers::HeaderLookup;
+pub use health::{DEFAULT_DISABLE_AFTER_SECONDS, DeliveryStats};
 pub use model::{
     DeliveryMode, Destination, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
     check_message_size, validate_description, validate_name, validate_timeout_ms, validate_topics,

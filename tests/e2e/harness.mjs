@@ -25,14 +25,15 @@ export async function freePort() {
   return port;
 }
 
-/** Local state and secrets for one or more runs of the Worker. */
-export function newDeployment() {
+/** Local state and secrets for one or more runs of the Worker; `vars` adds settings. */
+export function newDeployment(vars = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'edgehooks-e2e-'));
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   const envFile = join(dir, 'env');
   writeFileSync(
     envFile,
-    `ADMIN_KEY=${adminKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\nALLOW_PRIVATE_URLS=true\n`,
+    `ADMIN_KEY=${adminKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\nALLOW_PRIVATE_URLS=true\n${
+      Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join('')}`,
   );
   return { dir, adminKey, envFile, state: join(dir, 'state'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

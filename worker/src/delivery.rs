@@ -8,7 +8,7 @@ use edgehooks_core::{
     is_success, validate_post_url,
 };
 use futures_util::future::{Either, select};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::{
     AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
 };
@@ -24,37 +24,55 @@ pub(crate) struct Target {
 }
 
 /// The record of one attempt, as the API reports it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AttemptRecord {
     pub(crate) webhook_name: String,
     pub(crate) webhook_id: String,
+    pub(crate) topic: String,
+    pub(crate) topic_sequence_number: u64,
     pub(crate) attempt: u32,
     pub(crate) sent_at: u64,
     pub(crate) delivered: bool,
     pub(crate) status_code: Option<u16>,
     pub(crate) latency_ms: u64,
     pub(crate) error: Option<AttemptError>,
+    /// What follows: `delivered`, `retrying` (at `nextRetryAt`),
+    /// `dead_lettered` or `timed_out`; absent for test events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) next_retry_at: Option<u64>,
+}
+
+/// What became of a message after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Outcome {
+    Delivered,
+    Retrying,
+    DeadLettered,
+    TimedOut,
 }
 
 /// Why an attempt failed: a stable code and words for people.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct AttemptError {
-    pub(crate) code: &'static str,
+    pub(crate) code: String,
     pub(crate) message: String,
 }
 
 impl AttemptError {
     fn from_failure(failure: AttemptFailure) -> Self {
         AttemptError {
-            code: failure.code(),
+            code: failure.code().to_owned(),
             message: failure.to_string(),
         }
     }
 
     fn from_core(err: CoreError) -> Self {
         AttemptError {
-            code: err.code(),
+            code: err.code().to_owned(),
             message: err.to_string(),
         }
     }
@@ -73,12 +91,16 @@ pub(crate) async fn attempt(
     let mut record = AttemptRecord {
         webhook_name: target.config.id.webhook_name.clone(),
         webhook_id: target.delivery_id.clone(),
+        topic: envelope.topic.clone(),
+        topic_sequence_number: envelope.topic_sequence_number,
         attempt,
         sent_at,
         delivered: false,
         status_code: None,
         latency_ms: 0,
         error: None,
+        outcome: None,
+        next_retry_at: None,
     };
     // The URL passed when it was saved; the deployment's policy may have
     // changed since, so it is checked again before anything is sent.

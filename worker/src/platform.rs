@@ -12,6 +12,8 @@ use crate::error::{ApiError, ApiResult};
 pub(crate) const STATE_KV: &str = "STATE";
 /// The Durable Object namespace of topics.
 pub(crate) const TOPICS_DO: &str = "TOPICS";
+/// The Durable Object namespace of webhook logs.
+pub(crate) const LOGS_DO: &str = "LOGS";
 
 /// Milliseconds since the epoch.
 pub(crate) fn now_ms() -> u64 {

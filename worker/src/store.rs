@@ -6,16 +6,16 @@
 //! copies are written before KV and removed before KV, so deliveries follow
 //! a change as soon as it is acknowledged.
 
-use edgehooks_core::WebhookConfig;
 use edgehooks_core::access::KeyScope;
+use edgehooks_core::{Message, WebhookConfig};
 use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
 use worker::kv::KvStore;
 use worker::{Env, Method, ObjectNamespace, Request, RequestInit};
 
 use crate::error::{ApiError, ApiResult};
-use crate::platform::{STATE_KV, TOPICS_DO};
-use crate::topic::NextMessage;
+use crate::platform::{LOGS_DO, STATE_KV, TOPICS_DO};
+use crate::topic::{NextMessage, PublishRequest};
 
 /// A webhook as stored: its configuration and its sealed secrets.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -67,6 +67,7 @@ pub(crate) struct Page<T> {
 pub(crate) struct Store {
     kv: KvStore,
     topics: ObjectNamespace,
+    logs: ObjectNamespace,
 }
 
 fn webhook_key(cache: &str, name: &str) -> String {
@@ -77,11 +78,36 @@ fn api_key_key(token_id: &str) -> String {
     format!("apikey/{token_id}")
 }
 
+/// Calls the Durable Object named `name` in `namespace`; a non-2xx reply is
+/// a platform error.
+async fn object_call(
+    namespace: &ObjectNamespace,
+    name: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> ApiResult<worker::Response> {
+    let stub = namespace.id_from_name(name)?.get_stub()?;
+    let mut init = RequestInit::new();
+    init.with_method(method)
+        .with_body(body.map(worker::wasm_bindgen::JsValue::from));
+    let request = Request::new_with_init(&format!("https://object{path}"), &init)?;
+    let response = stub.fetch_with_request(request).await?;
+    if response.status_code() >= 300 {
+        return Err(ApiError::internal(
+            "object call failed",
+            response.status_code(),
+        ));
+    }
+    Ok(response)
+}
+
 impl Store {
     pub(crate) fn new(env: &Env) -> ApiResult<Self> {
         Ok(Store {
             kv: env.kv(STATE_KV)?,
             topics: env.durable_object(TOPICS_DO)?,
+            logs: env.durable_object(LOGS_DO)?,
         })
     }
 
@@ -94,32 +120,100 @@ impl Store {
         path: &str,
         body: Option<String>,
     ) -> ApiResult<worker::Response> {
+        object_call(
+            &self.topics,
+            &format!("{cache}/{topic}"),
+            method,
+            path,
+            body,
+        )
+        .await
+    }
+
+    /// Calls the log object of webhook `cache/name`.
+    pub(crate) async fn log_call(
+        &self,
+        cache: &str,
+        name: &str,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> ApiResult<worker::Response> {
+        object_call(&self.logs, &owner(cache, name), method, path, body).await
+    }
+
+    /// The webhooks subscribed to `cache/topic` now, as its object keeps them.
+    pub(crate) async fn subscribers(
+        &self,
+        cache: &str,
+        topic: &str,
+    ) -> ApiResult<Vec<StoredWebhook>> {
+        let mut response = self
+            .topic_call(cache, topic, Method::Get, "/subscribers", None)
+            .await?;
+        let text = response.text().await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+    }
+
+    /// Keeps a large message for `ttl_seconds`, for its queued deliveries.
+    pub(crate) async fn put_message(
+        &self,
+        key: &str,
+        message: &Message,
+        ttl_seconds: u64,
+    ) -> ApiResult<()> {
+        let text =
+            serde_json::to_string(message).map_err(|e| ApiError::internal("writing message", e))?;
+        Ok(self
+            .kv
+            .put(key, text)?
+            .expiration_ttl(ttl_seconds)
+            .execute()
+            .await?)
+    }
+
+    /// A message kept by [`put_message`](Self::put_message).
+    pub(crate) async fn message(&self, key: &str) -> ApiResult<Option<Message>> {
+        self.get_json(key).await
+    }
+
+    /// Numbers `request`'s message in its topic, hands it to the topic's
+    /// subscription streams, and returns the topic's subscribers.
+    pub(crate) async fn next_message(&self, request: &PublishRequest) -> ApiResult<NextMessage> {
+        let body = serde_json::to_string(request)
+            .map_err(|e| ApiError::internal("encoding message", e))?;
+        let mut response = self
+            .topic_call(
+                &request.cache,
+                &request.topic,
+                Method::Post,
+                "/publish",
+                Some(body),
+            )
+            .await?;
+        let text = response.text().await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+    }
+
+    /// The Server-Sent Events stream of `cache/topic`, from `last_event_id` on.
+    pub(crate) async fn subscribe(
+        &self,
+        cache: &str,
+        topic: &str,
+        last_event_id: Option<String>,
+    ) -> ApiResult<worker::Response> {
         let stub = self
             .topics
             .id_from_name(&format!("{cache}/{topic}"))?
             .get_stub()?;
-        let mut init = RequestInit::new();
-        init.with_method(method)
-            .with_body(body.map(worker::wasm_bindgen::JsValue::from));
-        let request = Request::new_with_init(&format!("https://topic{path}"), &init)?;
-        let response = stub.fetch_with_request(request).await?;
-        if response.status_code() >= 300 {
-            return Err(ApiError::internal(
-                "topic object call failed",
-                response.status_code(),
-            ));
+        let headers = worker::Headers::new();
+        if let Some(id) = last_event_id {
+            headers.set("last-event-id", &id)?;
         }
-        Ok(response)
-    }
-
-    /// Numbers the next message of `cache/topic` and returns the topic's
-    /// subscribers at that moment.
-    pub(crate) async fn next_message(&self, cache: &str, topic: &str) -> ApiResult<NextMessage> {
-        let mut response = self
-            .topic_call(cache, topic, Method::Post, "/publish", None)
-            .await?;
-        let text = response.text().await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+        let mut init = RequestInit::new();
+        init.with_headers(headers);
+        let request = Request::new_with_init("https://object/subscribe", &init)?;
+        Ok(stub.fetch_with_request(request).await?)
     }
 
     pub(crate) async fn webhook(
@@ -157,7 +251,8 @@ impl Store {
             .await?)
     }
 
-    /// Deletes `webhook`: from its topics first, so nothing more is sent.
+    /// Deletes `webhook`: from its topics first, so nothing more is sent
+    /// (queued retries included), then from KV, then its log.
     pub(crate) async fn delete_webhook(&self, webhook: &StoredWebhook) -> ApiResult<()> {
         let id = &webhook.config.id;
         let (cache, name) = (&id.cache_name, &id.webhook_name);
@@ -165,7 +260,10 @@ impl Store {
         let topics = webhook.config.topics.iter();
         try_join_all(topics.map(|t| self.topic_call(cache, t, Method::Delete, &path, None)))
             .await?;
-        Ok(self.kv.delete(&webhook_key(cache, name)).await?)
+        self.kv.delete(&webhook_key(cache, name)).await?;
+        self.log_call(cache, name, Method::Delete, "/", None)
+            .await?;
+        Ok(())
     }
 
     /// A page of the webhooks of `cache`, by name.

@@ -5,13 +5,15 @@ mod keys;
 mod topics;
 mod webhooks;
 
+pub(crate) use webhooks::target;
+
 use edgehooks_core::Error as CoreError;
 use edgehooks_core::access::{
     API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use worker::{Context, Env, Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::platform::admin_key;
@@ -22,8 +24,8 @@ use crate::store::Store;
 const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// Answers one API request; every failure becomes a JSON error.
-pub(crate) async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    match dispatch(req, env, ctx).await {
+pub(crate) async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    match dispatch(req, env).await {
         Ok(response) => Ok(response),
         Err(err) => err.into_response(),
     }
@@ -35,11 +37,10 @@ pub(crate) struct Call {
     matched: Matched,
     caller: Caller,
     env: Env,
-    ctx: Context,
     store: Store,
 }
 
-async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
+async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
     let matched = resolve(req.method().as_ref(), &req.path())?;
     if matched.route == Route::OpenApi {
         return crate::openapi::response();
@@ -51,7 +52,6 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
         matched,
         caller,
         env,
-        ctx,
         store,
     };
     match call.matched.route {
@@ -64,7 +64,10 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
         Route::GetSecret => webhooks::secret(call).await,
         Route::RotateSecret => webhooks::rotate(call).await,
         Route::TestWebhook => webhooks::test(call).await,
+        Route::ListAttempts => webhooks::attempts(call).await,
+        Route::Replay => webhooks::replay(call).await,
         Route::Publish => topics::publish(call).await,
+        Route::Subscribe => topics::subscribe(call).await,
         Route::CreateKey => keys::create(call).await,
         Route::ListKeys => keys::list(call).await,
         Route::DeleteKey => keys::delete(call).await,

@@ -3,22 +3,26 @@
 
 use edgehooks_core::access::Permission;
 use edgehooks_core::{
-    Envelope, Message, Scheme, SecretString, WebhookConfig, WebhookInput, WebhookPatch,
-    WebhookSecrets, WebhookStatus, delivery_id, new_webhook_secret, secret::validate_secret,
-    validate_name, verification_secret,
+    DeliveryStats, Envelope, Message, Scheme, SecretString, WebhookConfig, WebhookInput,
+    WebhookPatch, WebhookSecrets, WebhookStatus, delivery_id, new_webhook_secret,
+    secret::validate_secret, validate_name, verification_secret,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::Response;
+use worker::{Method, Response};
 
 use super::{Call, json_response, no_content};
 use crate::delivery::{Target, attempt};
+use crate::dispatch::Dispatcher;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::{DeliveryJob, enqueue};
+use crate::log::{AttemptPage, AttemptReport};
 use crate::platform::{now_ms, random_bytes, sealing_key, url_policy};
 use crate::seal::Sealer;
 use crate::store::{StoredWebhook, owner};
 
-/// A webhook as the API shows it: its configuration, status and times.
+/// A webhook as the API shows it: its configuration, status and times
+/// (and its delivery statistics in the details call).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookView<'a> {
@@ -27,6 +31,8 @@ pub(crate) struct WebhookView<'a> {
     status: WebhookStatus,
     created_at: u64,
     updated_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statistics: Option<DeliveryStats>,
 }
 
 impl<'a> From<&'a StoredWebhook> for WebhookView<'a> {
@@ -36,6 +42,7 @@ impl<'a> From<&'a StoredWebhook> for WebhookView<'a> {
             status: stored.config.status(),
             created_at: stored.created_at,
             updated_at: stored.updated_at,
+            statistics: None,
         }
     }
 }
@@ -136,11 +143,84 @@ pub(super) async fn list(call: Call) -> ApiResult<Response> {
     json_response(200, &json!({"webhooks": webhooks, "cursor": page.cursor}))
 }
 
-/// `GET` one webhook.
+/// `GET` one webhook, with its delivery statistics.
 pub(super) async fn get(call: Call) -> ApiResult<Response> {
     let (cache, name) = managed(&call)?;
     let stored = existing(&call, &cache, &name).await?;
-    json_response(200, &WebhookView::from(&stored))
+    let mut reply = call
+        .store
+        .log_call(&cache, &name, Method::Get, "/stats", None)
+        .await?;
+    let stats = serde_json::from_str(&reply.text().await?)
+        .map_err(|e| ApiError::internal("reading statistics", e))?;
+    let mut view = WebhookView::from(&stored);
+    view.statistics = Some(stats);
+    json_response(200, &view)
+}
+
+/// `GET .../attempts`: the attempt log, newest first, a page at a time.
+pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
+    let (cache, name) = managed(&call)?;
+    existing(&call, &cache, &name).await?;
+    let mut path = format!("/attempts?limit={}", call.page_limit()?);
+    if let Some(cursor) = call.query("cursor")? {
+        // Cursors are log keys: `attempt/` and twelve digits.
+        let digits = cursor.strip_prefix("attempt/").unwrap_or_default();
+        if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::new(
+                400,
+                "invalid_cursor",
+                "cursor is not one this API returned",
+            ));
+        }
+        path.push_str(&format!("&cursor={cursor}"));
+    }
+    let mut reply = call
+        .store
+        .log_call(&cache, &name, Method::Get, &path, None)
+        .await?;
+    let page: AttemptPage = serde_json::from_str(&reply.text().await?)
+        .map_err(|e| ApiError::internal("reading attempts", e))?;
+    json_response(200, &page)
+}
+
+/// The body of a replay: both fields optional.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReplayInput {
+    /// Only messages given up on at or after this time (ms).
+    #[serde(default)]
+    since: u64,
+}
+
+/// `POST .../replay`: sends the dead-lettered and timed-out messages again,
+/// each with a fresh retry schedule and its original `webhook-id`.
+pub(super) async fn replay(mut call: Call) -> ApiResult<Response> {
+    let (cache, name) = managed(&call)?;
+    let input: ReplayInput = call.json(true).await?;
+    let stored = existing(&call, &cache, &name).await?;
+    let path = format!("/replay?since={}", input.since);
+    let mut reply = call
+        .store
+        .log_call(&cache, &name, Method::Post, &path, None)
+        .await?;
+    let jobs: Vec<DeliveryJob> = serde_json::from_str(&reply.text().await?)
+        .map_err(|e| ApiError::internal("reading dead letters", e))?;
+    let jobs: Vec<(DeliveryJob, u32)> = jobs
+        .into_iter()
+        .map(|job| {
+            let job = DeliveryJob {
+                attempt: 1,
+                failed_at: None,
+                webhook_created_at: stored.created_at,
+                ..job
+            };
+            (job, 0)
+        })
+        .collect();
+    let replayed = jobs.len();
+    enqueue(&call.env, jobs).await?;
+    json_response(200, &json!({ "replayed": replayed }))
 }
 
 /// `PATCH`: changes the given fields; the scheme cannot change.
@@ -264,5 +344,13 @@ pub(super) async fn test(call: Call) -> ApiResult<Response> {
         message: Message::Text(text),
     };
     let record = attempt(&target, envelope, 1, url_policy(&call.env)).await;
+    let report = AttemptReport {
+        attempt: record.clone(),
+        undelivered: None,
+        test: true,
+    };
+    Dispatcher::new(&call.env, &call.store)
+        .log_attempts(&stored, &[report])
+        .await?;
     json_response(200, &record)
 }
