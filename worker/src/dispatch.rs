@@ -69,8 +69,9 @@ impl<'a> Dispatcher<'a> {
         Ok(Sealer::new(&sealing_key(self.env)?))
     }
 
-    /// Publishes `message`: numbers it, delivers to `sync` webhooks, and
-    /// returns once every other delivery (and every sync retry) is enqueued.
+    /// Publishes `message`: numbers it, enqueues the `async` deliveries,
+    /// delivers to `sync` webhooks, and returns once their retries are
+    /// enqueued too.
     pub(crate) async fn publish(
         &self,
         cache: &str,
@@ -129,8 +130,11 @@ impl<'a> Dispatcher<'a> {
             webhook_created_at: webhook.created_at,
             ..job.clone()
         };
-        let mut jobs: Vec<(DeliveryJob, u32)> =
-            plan.background.iter().map(|w| (job_for(w), 0)).collect();
+        // The async deliveries are made durable first, before any sync
+        // delivery, so a failure here leaves nothing delivered twice.
+        let background = plan.background.iter().map(|w| (job_for(w), 0)).collect();
+        enqueue(self.env, background).await?;
+        let mut retries = Vec::new();
 
         let sealer = self.sealer()?;
         let id = message_id(cache, topic, next.sequence);
@@ -148,10 +152,10 @@ impl<'a> Dispatcher<'a> {
             let attempted = self.decide(webhook, &job_for(webhook), record)?;
             self.log_attempts(webhook, core::slice::from_ref(&attempted.report))
                 .await?;
-            jobs.extend(attempted.retry);
+            retries.extend(attempted.retry);
             published.sync_deliveries.push(attempted.report.attempt);
         }
-        enqueue(self.env, jobs).await?;
+        enqueue(self.env, retries).await?;
         Ok(published)
     }
 
