@@ -116,8 +116,9 @@ impl DurableObject for WebhookLog {
             }
             (Method::Get, "/attempts") => {
                 let limit = query(&req, "limit")?
-                    .and_then(|l| l.parse().ok())
-                    .unwrap_or(50);
+                    .and_then(|l| l.parse::<usize>().ok())
+                    .unwrap_or(50)
+                    .max(1);
                 let cursor = query(&req, "cursor")?;
                 let mut options = ListOptions::new()
                     .prefix(ATTEMPT_PREFIX)
