@@ -138,16 +138,8 @@ impl WebhookInput {
                 "id: it must match the cache and webhook in the path",
             ));
         }
-        let topics = match (self.topics, self.topic_name) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidTopics(
-                    "give either topics or topicName, not both",
-                ));
-            }
-            (Some(topics), None) => topics,
-            (None, Some(topic)) => alloc::vec![topic],
-            (None, None) => return Err(Error::InvalidTopics("at least one topic is required")),
-        };
+        let topics = given_topics(self.topics, self.topic_name)?
+            .ok_or(Error::InvalidTopics("at least one topic is required"))?;
         validate_topics(&topics)?;
         let destination = self
             .destination
@@ -205,6 +197,22 @@ impl WebhookConfig {
     /// Whether a message on `topic` is delivered to this webhook now.
     pub fn listens_to(&self, topic: &str) -> bool {
         self.active && self.disabled_reason.is_none() && self.topics.iter().any(|t| t == topic)
+    }
+}
+
+/// The topic list a request gives, as `topics` or as Momento's single
+/// `topicName` (not both); `None` when it gives neither.
+pub(crate) fn given_topics(
+    topics: Option<Vec<String>>,
+    topic_name: Option<String>,
+) -> Result<Option<Vec<String>>, Error> {
+    match (topics, topic_name) {
+        (Some(_), Some(_)) => Err(Error::InvalidTopics(
+            "give either topics or topicName, not both",
+        )),
+        (Some(topics), None) => Ok(Some(topics)),
+        (None, Some(topic)) => Ok(Some(alloc::vec![topic])),
+        (None, None) => Ok(None),
     }
 }
 

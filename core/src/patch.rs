@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use serde::Deserialize;
 
-use crate::model::{validate_description, validate_timeout_ms, validate_topics};
+use crate::model::{given_topics, validate_description, validate_timeout_ms, validate_topics};
 use crate::post_url::{UrlPolicy, validate_post_url};
 use crate::retry::RetryPolicy;
 use crate::{DeliveryMode, Destination, Error, Scheme, WebhookConfig, WebhookInput};
@@ -50,15 +50,8 @@ impl WebhookPatch {
     pub fn apply(self, current: &WebhookConfig, policy: UrlPolicy) -> Result<WebhookConfig, Error> {
         check_scheme(self.scheme, current.scheme)?;
         let mut next = current.clone();
-        match (self.topics, self.topic_name) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidTopics(
-                    "give either topics or topicName, not both",
-                ));
-            }
-            (Some(topics), None) => next.topics = topics,
-            (None, Some(topic)) => next.topics = alloc::vec![topic],
-            (None, None) => {}
+        if let Some(topics) = given_topics(self.topics, self.topic_name)? {
+            next.topics = topics;
         }
         validate_topics(&next.topics)?;
         if let Some(destination) = self.destination {

@@ -273,17 +273,24 @@ impl Store {
         limit: u64,
         cursor: Option<String>,
     ) -> ApiResult<Page<StoredWebhook>> {
-        let mut list = self
-            .kv
-            .list()
-            .prefix(format!("webhook/{cache}/"))
-            .limit(limit);
+        self.list_page(format!("webhook/{cache}/"), limit, cursor)
+            .await
+    }
+
+    /// A page of the JSON values under `prefix`, by key.
+    async fn list_page<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: String,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> ApiResult<Page<T>> {
+        let mut list = self.kv.list().prefix(prefix).limit(limit);
         if let Some(cursor) = cursor {
             list = list.cursor(cursor);
         }
         let listed = list.execute().await?;
         let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
-        let items = self.get_all::<StoredWebhook>(&names).await?;
+        let items = self.get_all::<T>(&names).await?;
         let cursor = if listed.list_complete {
             None
         } else {
@@ -332,18 +339,6 @@ impl Store {
         limit: u64,
         cursor: Option<String>,
     ) -> ApiResult<Page<StoredKey>> {
-        let mut list = self.kv.list().prefix("apikey/".into()).limit(limit);
-        if let Some(cursor) = cursor {
-            list = list.cursor(cursor);
-        }
-        let listed = list.execute().await?;
-        let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
-        let items = self.get_all::<StoredKey>(&names).await?;
-        let cursor = if listed.list_complete {
-            None
-        } else {
-            listed.cursor
-        };
-        Ok(Page { items, cursor })
+        self.list_page("apikey/".into(), limit, cursor).await
     }
 }

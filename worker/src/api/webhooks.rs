@@ -249,14 +249,24 @@ pub(super) async fn secret(call: Call) -> ApiResult<Response> {
     let (cache, name) = managed(&call)?;
     let stored = existing(&call, &cache, &name).await?;
     let secrets = sealer(&call)?.open(&stored.sealed_secrets, &stored.owner())?;
+    secret_response(&stored, &secrets, now_ms())
+}
+
+/// The secret receivers verify with, in Momento's getWebhookSecret shape.
+fn secret_response(
+    stored: &StoredWebhook,
+    secrets: &WebhookSecrets,
+    now: u64,
+) -> ApiResult<Response> {
     let receiver = verification_secret(stored.config.scheme, secrets.current())?;
+    let id = &stored.config.id;
     json_response(
         200,
         &SecretView {
             secret: receiver.expose(),
-            webhook_name: &name,
-            cache_name: &cache,
-            grace_ends_at: secrets.grace_ends_ms(now_ms()),
+            webhook_name: &id.webhook_name,
+            cache_name: &id.cache_name,
+            grace_ends_at: secrets.grace_ends_ms(now),
         },
     )
 }
@@ -290,16 +300,7 @@ pub(super) async fn rotate(mut call: Call) -> ApiResult<Response> {
     call.store
         .put_webhook(&stored, &stored.config.topics)
         .await?;
-    let receiver = verification_secret(stored.config.scheme, secrets.current())?;
-    json_response(
-        200,
-        &SecretView {
-            secret: receiver.expose(),
-            webhook_name: &name,
-            cache_name: &cache,
-            grace_ends_at: secrets.grace_ends_ms(now),
-        },
-    )
+    secret_response(&stored, &secrets, now)
 }
 
 /// The signing target of a stored webhook at `now_ms`.
