@@ -18,7 +18,7 @@ use crate::jobs::{DeliveryJob, enqueue};
 use crate::log::AttemptReport;
 use crate::platform::{now_ms, random_bytes, sealing_key, url_policy};
 use crate::seal::Sealer;
-use crate::store::{Store, StoredWebhook};
+use crate::store::{Store, StoredWebhook, json_reply, json_text};
 use crate::topic::PublishRequest;
 
 /// Messages larger than this travel by reference (KV), not in the job.
@@ -54,6 +54,9 @@ pub(crate) struct Dispatcher<'a> {
     pub(crate) env: &'a Env,
     pub(crate) store: &'a Store,
     policy: UrlPolicy,
+    /// Built once per dispatcher (a consumer batch opens many secrets);
+    /// the error when the deployment has no valid sealing key.
+    sealer: ApiResult<Sealer>,
 }
 
 impl<'a> Dispatcher<'a> {
@@ -62,11 +65,14 @@ impl<'a> Dispatcher<'a> {
             env,
             store,
             policy: url_policy(env),
+            sealer: sealing_key(env).map(|key| Sealer::new(&key)),
         }
     }
 
-    fn sealer(&self) -> ApiResult<Sealer> {
-        Ok(Sealer::new(&sealing_key(self.env)?))
+    fn sealer(&self) -> ApiResult<&Sealer> {
+        self.sealer
+            .as_ref()
+            .map_err(|e| ApiError::new(e.status, e.code, e.message.clone()))
     }
 
     /// Publishes `message`: numbers it, enqueues the `async` deliveries,
@@ -141,7 +147,7 @@ impl<'a> Dispatcher<'a> {
         let sync = plan
             .sync
             .iter()
-            .map(|w| Ok((*w, target(w, &sealer, &id, publish_timestamp)?)))
+            .map(|w| Ok((*w, target(w, sealer, &id, publish_timestamp)?)))
             .collect::<ApiResult<Vec<_>>>()?;
         let results = join_all(
             sync.iter()
@@ -226,10 +232,9 @@ impl<'a> Dispatcher<'a> {
         webhook: &StoredWebhook,
         reports: &[AttemptReport],
     ) -> ApiResult<DeliveryStats> {
-        let body = serde_json::to_string(reports)
-            .map_err(|e| ApiError::internal("encoding attempt", e))?;
+        let body = json_text(reports, "encoding attempt")?;
         let id = &webhook.config.id;
-        let mut response = self
+        let response = self
             .store
             .log_call(
                 &id.cache_name,
@@ -239,8 +244,7 @@ impl<'a> Dispatcher<'a> {
                 Some(body),
             )
             .await?;
-        let text = response.text().await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading statistics", e))
+        json_reply(response, "reading statistics").await
     }
 
     /// Disables a webhook that failed for the configured period without a
@@ -321,7 +325,7 @@ impl<'a> Dispatcher<'a> {
         };
         let now = now_ms();
         let id = message_id(&job.cache, &job.topic, job.sequence);
-        let target = target(webhook, &self.sealer()?, &id, now)?;
+        let target = target(webhook, self.sealer()?, &id, now)?;
         let record = attempt(&target, job.envelope(message), job.attempt, self.policy).await;
         self.decide(webhook, &job, record).map(Some)
     }

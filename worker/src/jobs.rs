@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use worker::{BatchMessageBuilder, Env, MessageBuilder, QueueContentType, SendMessage};
 
 use crate::error::{ApiError, ApiResult};
+use crate::store::json_text;
 
 /// The queue binding (producer and consumer).
 pub(crate) const DELIVERIES_QUEUE: &str = "DELIVERIES";
@@ -63,8 +64,7 @@ pub(crate) async fn enqueue(env: &Env, jobs: Vec<(DeliveryJob, u32)>) -> ApiResu
     let mut batch: Vec<SendMessage<String>> = Vec::new();
     let mut bytes = 0;
     for (job, delay) in jobs {
-        let text =
-            serde_json::to_string(&job).map_err(|e| ApiError::internal("encoding job", e))?;
+        let text = json_text(&job, "encoding job")?;
         if !batch.is_empty()
             && (batch.len() == MAX_BATCH_MESSAGES || bytes + text.len() > MAX_BATCH_BYTES)
         {

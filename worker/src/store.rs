@@ -78,6 +78,21 @@ fn api_key_key(token_id: &str) -> String {
     format!("apikey/{token_id}")
 }
 
+/// `value` as JSON text; `what` names it in the log if it cannot be encoded.
+pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T, what: &'static str) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal(what, e))
+}
+
+/// A Durable Object's JSON reply as `T`; `what` names it in the log if it
+/// cannot be read.
+pub(crate) async fn json_reply<T: serde::de::DeserializeOwned>(
+    mut response: worker::Response,
+    what: &'static str,
+) -> ApiResult<T> {
+    let text = response.text().await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(what, e))
+}
+
 /// Calls the Durable Object named `name` in `namespace`; a non-2xx reply is
 /// a platform error.
 async fn object_call(
@@ -148,11 +163,10 @@ impl Store {
         cache: &str,
         topic: &str,
     ) -> ApiResult<Vec<StoredWebhook>> {
-        let mut response = self
+        let response = self
             .topic_call(cache, topic, Method::Get, "/subscribers", None)
             .await?;
-        let text = response.text().await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+        json_reply(response, "reading topic reply").await
     }
 
     /// Keeps a large message for `ttl_seconds`, for its queued deliveries.
@@ -162,8 +176,7 @@ impl Store {
         message: &Message,
         ttl_seconds: u64,
     ) -> ApiResult<()> {
-        let text =
-            serde_json::to_string(message).map_err(|e| ApiError::internal("writing message", e))?;
+        let text = json_text(message, "writing message")?;
         Ok(self
             .kv
             .put(key, text)?
@@ -180,9 +193,8 @@ impl Store {
     /// Numbers `request`'s message in its topic, hands it to the topic's
     /// subscription streams, and returns the topic's subscribers.
     pub(crate) async fn next_message(&self, request: &PublishRequest) -> ApiResult<NextMessage> {
-        let body = serde_json::to_string(request)
-            .map_err(|e| ApiError::internal("encoding message", e))?;
-        let mut response = self
+        let body = json_text(request, "encoding message")?;
+        let response = self
             .topic_call(
                 &request.cache,
                 &request.topic,
@@ -191,8 +203,7 @@ impl Store {
                 Some(body),
             )
             .await?;
-        let text = response.text().await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::internal("reading topic reply", e))
+        json_reply(response, "reading topic reply").await
     }
 
     /// The Server-Sent Events stream of `cache/topic`, from `last_event_id` on.
@@ -233,8 +244,7 @@ impl Store {
     ) -> ApiResult<()> {
         let id = &webhook.config.id;
         let (cache, name) = (&id.cache_name, &id.webhook_name);
-        let text =
-            serde_json::to_string(webhook).map_err(|e| ApiError::internal("writing state", e))?;
+        let text = json_text(webhook, "writing state")?;
         let path = format!("/subscribers/{name}");
         let topics = &webhook.config.topics;
         let puts = topics
@@ -306,8 +316,7 @@ impl Store {
 
     /// Stores `value` as JSON text written by serde_json.
     async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> ApiResult<()> {
-        let text =
-            serde_json::to_string(value).map_err(|e| ApiError::internal("writing state", e))?;
+        let text = json_text(value, "writing state")?;
         Ok(self.kv.put(key, text)?.execute().await?)
     }
 

@@ -19,7 +19,7 @@ use crate::jobs::{DeliveryJob, enqueue};
 use crate::log::{AttemptPage, AttemptReport};
 use crate::platform::{now_ms, random_bytes, sealing_key, url_policy};
 use crate::seal::Sealer;
-use crate::store::{StoredWebhook, owner};
+use crate::store::{StoredWebhook, json_reply, owner};
 
 /// A webhook as the API shows it: its configuration, status and times
 /// (and its delivery statistics in the details call).
@@ -147,12 +147,11 @@ pub(super) async fn list(call: Call) -> ApiResult<Response> {
 pub(super) async fn get(call: Call) -> ApiResult<Response> {
     let (cache, name) = managed(&call)?;
     let stored = existing(&call, &cache, &name).await?;
-    let mut reply = call
+    let reply = call
         .store
         .log_call(&cache, &name, Method::Get, "/stats", None)
         .await?;
-    let stats = serde_json::from_str(&reply.text().await?)
-        .map_err(|e| ApiError::internal("reading statistics", e))?;
+    let stats = json_reply(reply, "reading statistics").await?;
     let mut view = WebhookView::from(&stored);
     view.statistics = Some(stats);
     json_response(200, &view)
@@ -175,12 +174,11 @@ pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
         }
         path.push_str(&format!("&cursor={cursor}"));
     }
-    let mut reply = call
+    let reply = call
         .store
         .log_call(&cache, &name, Method::Get, &path, None)
         .await?;
-    let page: AttemptPage = serde_json::from_str(&reply.text().await?)
-        .map_err(|e| ApiError::internal("reading attempts", e))?;
+    let page: AttemptPage = json_reply(reply, "reading attempts").await?;
     json_response(200, &page)
 }
 
@@ -200,12 +198,11 @@ pub(super) async fn replay(mut call: Call) -> ApiResult<Response> {
     let input: ReplayInput = call.json(true).await?;
     let stored = existing(&call, &cache, &name).await?;
     let path = format!("/replay?since={}", input.since);
-    let mut reply = call
+    let reply = call
         .store
         .log_call(&cache, &name, Method::Post, &path, None)
         .await?;
-    let jobs: Vec<DeliveryJob> = serde_json::from_str(&reply.text().await?)
-        .map_err(|e| ApiError::internal("reading dead letters", e))?;
+    let jobs: Vec<DeliveryJob> = json_reply(reply, "reading dead letters").await?;
     let jobs: Vec<(DeliveryJob, u32)> = jobs
         .into_iter()
         .map(|job| {
