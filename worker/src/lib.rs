@@ -5,7 +5,8 @@
 //! core's; this crate translates between them and the Workers platform: KV
 //! for state, a Durable Object per topic (sequence numbers, subscribers)
 //! and per webhook (attempt log, statistics, dead letters), a Queue for
-//! deliveries and retries, `fetch` for the signed POST.
+//! deliveries and retries, `fetch` for the signed POST. The management web
+//! page is served from the same Worker at `/`.
 
 mod api;
 mod consumer;
@@ -24,6 +25,7 @@ mod store;
 // The Durable Object macro generates undocumented glue.
 #[allow(missing_docs)]
 mod topic;
+mod ui;
 
 pub use log::WebhookLog;
 pub use topic::Topic;

@@ -41,6 +41,9 @@ pub(crate) struct Call {
 }
 
 async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
+    if let Some(asset) = crate::ui::asset(&req.path()) {
+        return crate::ui::respond(asset, &req);
+    }
     let matched = resolve(req.method().as_ref(), &req.path())?;
     if matched.route == Route::OpenApi {
         return crate::openapi::response();
@@ -136,6 +139,12 @@ impl Call {
             .query_pairs()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned()))
+    }
+
+    /// Whether the request asks to create only (`If-None-Match: *`).
+    fn create_only(&self) -> ApiResult<bool> {
+        let header = self.req.headers().get("if-none-match")?;
+        Ok(header.is_some_and(|v| v.trim() == "*"))
     }
 
     /// The `limit` query parameter: 1 to 100, default 50.

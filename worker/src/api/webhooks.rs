@@ -94,7 +94,9 @@ fn new_secret(scheme: Scheme, supplied: Option<String>) -> ApiResult<SecretStrin
 }
 
 /// `PUT`: creates the webhook (201) or replaces it (200), returning the
-/// secret a receiver verifies with as `secretString`.
+/// secret a receiver verifies with as `secretString`. With
+/// `If-None-Match: *` it only creates: an existing webhook is left as it is
+/// and answered with 412 `already_exists`.
 pub(super) async fn put(mut call: Call) -> ApiResult<Response> {
     let (cache, name) = managed(&call)?;
     let mut input: WebhookInput = call.json(false).await?;
@@ -103,6 +105,13 @@ pub(super) async fn put(mut call: Call) -> ApiResult<Response> {
     let sealer = sealer(&call)?;
     let now = now_ms();
     let previous = call.store.webhook(&cache, &name).await?;
+    if previous.is_some() && call.create_only()? {
+        return Err(ApiError::new(
+            412,
+            "already_exists",
+            "a webhook with this name already exists",
+        ));
+    }
     let (config, secrets, created_at, previous_topics) = match &previous {
         Some(old) => {
             let config = input.replace(&old.config, policy)?;

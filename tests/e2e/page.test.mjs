@@ -1,0 +1,398 @@
+// The management web page, in headless Chromium against `wrangler dev`:
+// sign-in, create, test, live attempt log, publish, inactivate, edit,
+// rotate, disabled status, topic stream, phone layout, delete, revoked key.
+// Screenshots go to tests/e2e/artifacts/ (or $EDGEHOOKS_ARTIFACTS).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { Webhook } from 'edgehooks';
+import { assertDocumented, client, newDeployment, startReceiver, startWorker } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(here, 'artifacts');
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+let deployment;
+let worker;
+let receiver;
+let api;
+let browser;
+let page;
+/** Requests the page made to any other origin. */
+const elsewhere = [];
+/** Script errors, CSP violations and other console errors. */
+const problems = [];
+
+before(async () => {
+  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
+  mkdirSync(artifacts, { recursive: true });
+  // Webhooks failing for 2 s without a success are disabled.
+  deployment = newDeployment({ AUTO_DISABLE_AFTER_SECONDS: '2' });
+  worker = await startWorker(deployment);
+  receiver = await startReceiver((path) => (path === '/failing' ? { status: 500 } : {}));
+  api = client(worker.url, deployment.adminKey);
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: worker.url });
+  page = await context.newPage();
+  watch(page);
+});
+
+after(async () => {
+  await browser?.close();
+  receiver?.close();
+  await worker?.stop();
+  deployment?.remove();
+  assert.deepEqual(elsewhere, [], 'the page requested other origins');
+  assert.deepEqual(problems, [], 'the page reported errors');
+});
+
+function watch(p) {
+  p.on('request', (r) => {
+    if (!r.url().startsWith(`${worker.url}/`)) elsewhere.push(r.url());
+    if (r.url().includes(deployment.adminKey)) problems.push(`key in a URL: ${r.url()}`);
+  });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Chromium logs every 4xx fetch as "Failed to load resource"; the page's
+  // handling of those is asserted where they happen.
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+  });
+}
+
+/** Resolves once `locator`'s text matches `pattern`; fails after `ms`. */
+async function waitText(locator, pattern, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.count()) > 0 ? await locator.first().innerText() : '';
+    if (pattern.test(text)) return text;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`text ${JSON.stringify(text)} does not match ${pattern}`);
+}
+
+const row = (name) => page.locator(`tr[data-webhook="${name}"]`);
+const cell = (name, label) => row(name).locator(`td[data-label="${label}"]`);
+
+/** Opens the row's actions menu with the keyboard and picks `item`. */
+async function menu(name, item) {
+  const summary = row(name).locator('summary');
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  await row(name).getByRole('button', { name: item, exact: true }).click();
+}
+
+async function publishFromPage(topic, message, format = 'Text') {
+  const box = page.locator('section', { has: page.getByRole('heading', { name: 'Publish a message' }) });
+  const topicControl = box.getByLabel('Topic');
+  if ((await topicControl.evaluate((el) => el.tagName)) === 'SELECT') await topicControl.selectOption(topic);
+  else await topicControl.fill(topic);
+  await box.getByLabel('Format').selectOption({ label: format });
+  await box.getByLabel('Message').fill(message);
+  await box.getByRole('button', { name: 'Publish' }).click();
+  return box.locator('.publish-result');
+}
+
+test('the page is served by the Worker with a same-origin policy', async () => {
+  const res = await fetch(`${worker.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /connect-src 'self'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  const html = await res.text();
+  assert.doesNotMatch(html, /https?:\/\//, 'the page references no other host');
+  const again = await fetch(`${worker.url}/`, { headers: { 'if-none-match': res.headers.get('etag') } });
+  assert.equal(again.status, 304);
+  const script = await fetch(`${worker.url}/ui/app.js`);
+  assert.match(script.headers.get('content-type'), /^text\/javascript/);
+  assert.equal((await fetch(`${worker.url}/`, { method: 'POST' })).status, 405);
+  assert.equal((await fetch(`${worker.url}/ui/missing.js`)).status, 404);
+  // The vendored SSE parser is the published package, byte for byte.
+  for (const file of ['parse.js', 'errors.js']) {
+    const served = await (await fetch(`${worker.url}/ui/vendor/eventsource-parser/${file}`)).text();
+    assert.equal(served, readFileSync(join(here, 'node_modules/eventsource-parser/dist', file), 'utf8'), file);
+  }
+});
+
+test('a wrong key is refused with a clear message and nothing is kept', async () => {
+  await page.goto(`${worker.url}/`);
+  await page.getByLabel('API key').fill('');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await waitText(page.locator('#s-key-error'), /Enter an API key/);
+  await page.getByLabel('API key').fill('ehk_tok_0123456789abcdef_not-a-real-secret-at-all-000000000000');
+  await page.getByLabel('Cache').fill('shop');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await waitText(page.locator('#s-key-error'), /not accepted.*\(unauthorized\)/);
+  assert.equal(await page.locator('#s-key').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('API key').fill(deployment.adminKey);
+  await page.getByLabel('Cache').fill('not a cache!');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await waitText(page.locator('#s-cache-error'), /\(invalid_name\)/);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await page.locator('table').count(), 0);
+});
+
+let secret;
+
+test('sign in with the keyboard, create a webhook with inline errors, see the secret once', async () => {
+  await page.locator('#s-key').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(deployment.adminKey);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('shop');
+  await page.keyboard.press('Enter');
+  await waitText(page.locator('main'), /No webhooks in this cache yet/);
+  assert.equal(new URL(page.url()).hash, '#/c/shop');
+  const stored = await page.evaluate(() => ({ session: JSON.stringify(sessionStorage), local: JSON.stringify(localStorage) }));
+  assert.ok(stored.session.includes(deployment.adminKey));
+  assert.ok(!stored.local.includes(deployment.adminKey), 'the key is not kept beyond the session');
+
+  await page.getByRole('link', { name: 'Create webhook' }).click();
+  await page.getByLabel('Name').fill('bad name!');
+  await page.getByLabel('Topics (trigger)').fill('orders');
+  await page.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
+  const create = page.getByRole('button', { name: 'Create webhook' });
+  await create.click();
+  await waitText(page.locator('#f-name-error'), /\(invalid_name\)/);
+  await page.getByLabel('Name').fill('orders-hook');
+  await create.click();
+  await waitText(page.locator('#f-url-error'), /\(invalid_url\)/);
+  assert.equal(await page.locator('#f-name-error').isHidden(), true, 'the fixed field loses its error');
+  await page.getByLabel('Endpoint URL').fill(`${receiver.base}/orders`);
+  await page.getByLabel('Timeout (milliseconds)').fill('100');
+  await create.click();
+  await waitText(page.locator('#f-timeout-error'), /\(invalid_timeout\)/);
+  await page.getByLabel('Timeout (milliseconds)').fill('3000');
+  await page.getByLabel('Retries').selectOption('custom');
+  await page.getByLabel('Retry delays (seconds, comma-separated)').fill('1, soon');
+  await create.click();
+  await waitText(page.locator('#f-retry-schedule-error'), /\(invalid_retry\)/);
+  await page.getByLabel('Retry delays (seconds, comma-separated)').fill('1, 1');
+  await page.getByLabel('Secret').fill('whsec_short');
+  await create.click();
+  await waitText(page.locator('#f-secret-error'), /\(invalid_secret\)/);
+  await page.getByLabel('Secret').fill('');
+  await page.getByLabel('Description').fill('Order events');
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks')).json.webhooks.length, 0, 'no bad request created anything');
+  await create.click();
+
+  await waitText(page.locator('main h1'), /orders-hook was created/);
+  secret = await page.locator('#new-secret').inputValue();
+  assert.match(secret, /^whsec_/);
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook/secret')).json.secret, secret);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await waitText(page.locator('.copy-feedback'), /Copied/);
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+  const saved = (await api('GET', '/v1/caches/shop/webhooks/orders-hook')).json;
+  assert.deepEqual(
+    [saved.topics, saved.timeoutMs, saved.retry, saved.description, saved.scheme, saved.mode],
+    [['orders'], 3000, { scheduleSeconds: [1, 1] }, 'Order events', 'standard', 'async'],
+  );
+
+  await page.getByRole('link', { name: 'Done' }).click();
+  await row('orders-hook').waitFor();
+  assert.equal(await page.locator('#new-secret').count(), 0, 'the secret is not shown again');
+  assert.equal(await cell('orders-hook', 'Topics').innerText(), 'orders');
+  assert.equal(await cell('orders-hook', 'Endpoint').innerText(), `${receiver.base}/orders`);
+  assert.equal(await cell('orders-hook', 'Scheme').innerText(), 'Standard Webhooks v1 (HMAC)');
+  assert.equal(await cell('orders-hook', 'Mode').innerText(), 'Async');
+  assert.equal(await cell('orders-hook', 'Status').innerText(), 'Active');
+});
+
+test('creating over an existing name is refused next to the name', async () => {
+  await page.getByRole('link', { name: 'Create webhook' }).click();
+  await page.getByLabel('Name').fill('orders-hook');
+  await page.getByLabel('Topics (trigger)').fill('elsewhere');
+  await page.getByLabel('Endpoint URL').fill(`${receiver.base}/elsewhere`);
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await waitText(page.locator('#f-name-error'), /\(already_exists\)/);
+  assert.deepEqual((await api('GET', '/v1/caches/shop/webhooks/orders-hook')).json.topics, ['orders']);
+  const direct = await api('PUT', '/v1/caches/shop/webhooks/orders-hook', {
+    body: { topics: ['x'], destination: { postUrl: `${receiver.base}/x` } }, headers: { 'if-none-match': '*' },
+  });
+  assert.equal(direct.status, 412);
+  assertDocumented('putWebhook', direct);
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await row('orders-hook').waitFor();
+});
+
+test('send a test from the actions menu and see the attempt', async () => {
+  await menu('orders-hook', 'Send test');
+  const dialog = page.getByRole('dialog', { name: 'Test sent to orders-hook' });
+  await waitText(dialog, /Delivered[\s\S]*HTTP 204/);
+  const [request] = await receiver.waitFor('/orders', 1);
+  const verified = new Webhook(secret).verify(request.body, request.headers);
+  assert.match(verified.text, /edgehooks\.test/);
+  assert.ok((await dialog.innerText()).includes(request.headers['webhook-id']), 'the dialog names the delivery');
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.count(), 0);
+});
+
+test('details: configuration, statistics, and the attempt log refreshed live', async () => {
+  await row('orders-hook').getByRole('link', { name: 'orders-hook' }).click();
+  await waitText(page.locator('.config'), /Order events/);
+  const log = page.locator('table.attempts');
+  await waitText(log, /orders \(test\)[\s\S]*Delivered[\s\S]*204/);
+  const result = await publishFromPage('orders', '{"order":1}', 'JSON');
+  await waitText(result, /Published #1 to orders: 1 delivery \(1 queued/);
+  const [, delivered] = await receiver.waitFor('/orders', 2);
+  assert.equal(new Webhook(secret).verify(delivered.body, delivered.headers).text, '{"order":1}');
+  // No reload: the log and the statistics catch up by themselves.
+  await waitText(log.locator('tbody tr').first(), /orders #1\s+1\s+Delivered[\s\S]*204/);
+  await waitText(page.locator('.stats'), /Delivered\s+1\s/);
+  await page.screenshot({ path: join(artifacts, 'details.png'), fullPage: true });
+});
+
+test('inactivate: a publish does not reach the receiver', async () => {
+  await page.getByRole('button', { name: 'Inactivate' }).click();
+  await waitText(page.locator('main h1'), /Inactive/);
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook')).json.active, false);
+  const result = await publishFromPage('orders', 'while inactive');
+  await waitText(result, /Published #2 to orders: no active webhook receives it/);
+  await page.waitForTimeout(1500);
+  assert.equal(receiver.at('/orders').length, 2);
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await waitText(cell('orders-hook', 'Status'), /^Inactive$/);
+});
+
+test('edit: the scheme is read-only, errors are inline, changes are saved', async () => {
+  await menu('orders-hook', 'Edit');
+  const scheme = page.getByLabel('Scheme');
+  assert.equal(await scheme.getAttribute('readonly'), '');
+  assert.equal(await scheme.inputValue(), 'Standard Webhooks v1 (HMAC)');
+  assert.equal(await page.getByLabel('Name').getAttribute('readonly'), '');
+  assert.equal(await page.getByLabel('Retry delays (seconds, comma-separated)').inputValue(), '1, 1');
+  await page.getByLabel('Timeout (milliseconds)').fill('50');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('#f-timeout-error'), /\(invalid_timeout\)/);
+  await page.getByLabel('Timeout (milliseconds)').fill('4000');
+  await page.getByLabel('Endpoint URL').fill(`${receiver.base}/orders-v2`);
+  await page.getByLabel('Mode').selectOption('sync');
+  await page.getByLabel('Description').fill('Order events, edited');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('.config'), /Order events, edited/);
+  const saved = (await api('GET', '/v1/caches/shop/webhooks/orders-hook')).json;
+  assert.deepEqual(
+    [saved.destination.postUrl, saved.mode, saved.timeoutMs, saved.scheme, saved.active],
+    [`${receiver.base}/orders-v2`, 'sync', 4000, 'standard', false],
+  );
+});
+
+test('rotate the secret, then activate: deliveries use the new secret', async () => {
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Grace period (seconds)').fill('999999999');
+  await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+  await waitText(dialog.locator('#rotate-grace-error'), /\(invalid_grace_period\)/);
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook/secret')).json.secret, secret);
+  await dialog.getByLabel('Grace period (seconds)').fill('0');
+  await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+  const rotated = await dialog.locator('#new-secret').inputValue();
+  assert.match(rotated, /^whsec_/);
+  assert.notEqual(rotated, secret);
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook/secret')).json.secret, rotated);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await waitText(page.locator('main h1'), /Active/);
+  const result = await publishFromPage('orders', 'after the rotation');
+  await waitText(result, /Published #3[\s\S]*orders-hook[\s\S]*Delivered[\s\S]*HTTP 204/);
+  const [request] = await receiver.waitFor('/orders-v2', 1);
+  assert.equal(new Webhook(rotated).verify(request.body, request.headers).text, 'after the rotation');
+  assert.throws(() => new Webhook(secret).verify(request.body, request.headers), { code: 'invalid_signature' });
+});
+
+test('a disabled webhook shows why', async () => {
+  const created = await api('PUT', '/v1/caches/shop/webhooks/failing-hook', {
+    body: { topics: ['payments'], destination: { postUrl: `${receiver.base}/failing` }, retry: { scheduleSeconds: [1, 1, 1] } },
+  });
+  assert.equal(created.status, 201);
+  await api('POST', '/v1/caches/shop/topics/payments', { raw: 'will fail' });
+  const deadline = Date.now() + 20_000;
+  let status;
+  do {
+    await page.waitForTimeout(500);
+    status = (await api('GET', '/v1/caches/shop/webhooks/failing-hook')).json.status;
+  } while (status.state !== 'disabled' && Date.now() < deadline);
+  assert.equal(status.state, 'disabled');
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  const shown = await waitText(cell('failing-hook', 'Status'), /^Disabled/);
+  assert.ok(shown.includes(status.reason), `${shown} names the reason ${status.reason}`);
+  await page.screenshot({ path: join(artifacts, 'list.png'), fullPage: true });
+});
+
+test('a topic stream shows messages live, as text', async () => {
+  await cell('orders-hook', 'Topics').getByRole('link', { name: 'orders' }).click();
+  await waitText(page.locator('.stream-state'), /^Live/);
+  const hostile = '<img src=x onerror="window.injected=1">';
+  const published = await api('POST', '/v1/caches/shop/topics/orders', { raw: hostile });
+  assert.equal(published.status, 200);
+  const item = page.locator(`.events li[data-sequence="${published.json.topicSequenceNumber}"]`);
+  await waitText(item.locator('pre'), /onerror/);
+  assert.equal(await item.locator('pre').innerText(), hostile);
+  assert.equal(await page.locator('.events img').count(), 0);
+  assert.equal(await page.evaluate(() => window.injected), undefined);
+  await publishFromPage('orders', 'from the stream page');
+  await waitText(page.locator('.events li').first(), /from the stream page/);
+  assert.match(await page.locator('.events li').first().innerText(), /published by the operator/);
+});
+
+test('on a phone-sized screen nothing overflows and rows become cards', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await row('orders-hook').waitFor();
+  const layout = await page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    rowDisplay: getComputedStyle(document.querySelector('tr[data-webhook]')).display,
+    label: getComputedStyle(document.querySelector('td[data-label="Endpoint"]'), '::before').content,
+  }));
+  assert.deepEqual(layout, { overflow: 0, rowDisplay: 'block', label: '"Endpoint"' });
+  await page.screenshot({ path: join(artifacts, 'list-phone.png'), fullPage: true });
+  await row('orders-hook').getByRole('link', { name: 'orders-hook' }).click();
+  await page.locator('table.attempts').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+  await page.screenshot({ path: join(artifacts, 'details-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await row('orders-hook').waitFor();
+});
+
+test('delete asks first; cancel keeps the webhook, confirm removes it', async () => {
+  await menu('orders-hook', 'Delete');
+  const dialog = page.getByRole('dialog', { name: 'Delete orders-hook?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook')).status, 200);
+  await menu('orders-hook', 'Delete');
+  await dialog.getByRole('button', { name: 'Delete webhook' }).click();
+  await row('orders-hook').waitFor({ state: 'detached' });
+  assert.equal((await api('GET', '/v1/caches/shop/webhooks/orders-hook')).status, 404);
+  await row('failing-hook').waitFor();
+});
+
+test('a key revoked during the session sends the page back to sign-in', async () => {
+  const key = (await api('POST', '/v1/keys', { body: { caches: ['shop'], permissions: ['manage', 'publish'] } })).json;
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  watch(other);
+  await other.goto(`${worker.url}/#/c/shop`);
+  await other.getByLabel('API key').fill(key.key);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.locator('tr[data-webhook="failing-hook"]').waitFor();
+  assert.equal((await api('DELETE', `/v1/keys/${key.tokenId}`)).status, 204);
+  await other.reload();
+  await other.getByText('Your API key is no longer accepted. Sign in again.').waitFor();
+  assert.equal(await other.evaluate(() => sessionStorage.length), 0);
+  await context.close();
+});

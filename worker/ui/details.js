@@ -1,0 +1,170 @@
+// The details page of one webhook: configuration, statistics, actions, a
+// publish box, and the attempt log refreshed live.
+
+import { attempt, deleteWebhook, rotateSecret, sendTest, setActive } from './actions.js';
+import { call, paths } from './api.js';
+import { SCHEMES, fill, h, labelledCell as cell, retryText, statusBadge, time } from './dom.js';
+import { publishBox } from './publish.js';
+import { routes } from './routes.js';
+
+/** How often the statistics and the attempt log are refreshed. */
+const REFRESH_MS = 2000;
+/** How many attempts the log shows. */
+const LOG_LIMIT = 50;
+
+/**
+ * Renders the details of `name` into `main`; returns the function that
+ * stops its refreshing.
+ */
+export async function renderDetails(main, ctx, name) {
+  let webhook;
+  try {
+    webhook = await call('GET', paths.webhook(ctx.cache, name));
+  } catch (err) {
+    fill(main,
+      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+      h('p', { class: 'form-error', role: 'alert', text: `${err.message} (${err.code})` }));
+    return () => {};
+  }
+  const head = h('div', { class: 'page-head' });
+  const config = h('dl', { class: 'config' });
+  const stats = h('dl', { class: 'stats' });
+  const logBody = h('div', { class: 'log', 'aria-live': 'off' });
+  const refreshed = h('span', { class: 'muted live', role: 'status' });
+  const show = (w) => {
+    webhook = w;
+    fill(head, h('h1', {}, w.id.webhookName, ' ', statusBadge(w.status)), actionBar(ctx, w, reload));
+    fill(config, ...configuration(w));
+    if (w.statistics) fill(stats, ...statistics(w.statistics));
+  };
+  let lastLog = '';
+  const refreshLog = async () => {
+    const page = await call('GET', `${paths.webhook(ctx.cache, name)}/attempts?limit=${LOG_LIMIT}`);
+    const text = JSON.stringify(page.attempts);
+    if (text !== lastLog) {
+      lastLog = text;
+      fill(logBody, attemptTable(page.attempts));
+    }
+  };
+  const reload = async () => {
+    show(await call('GET', paths.webhook(ctx.cache, name)));
+    await refreshLog();
+    fill(refreshed, 'Live · updated ', new Date().toLocaleTimeString());
+  };
+
+  const publishCtx = { ...ctx, onPublished: () => reload().catch(() => {}) };
+  fill(main,
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+    head,
+    h('div', { class: 'panels' },
+      h('section', { class: 'panel', 'aria-labelledby': 'config-title' }, h('h2', { id: 'config-title', text: 'Configuration' }), config),
+      h('section', { class: 'panel', 'aria-labelledby': 'stats-title' }, h('h2', { id: 'stats-title', text: 'Statistics' }), stats)),
+    publishBox(publishCtx, { topics: webhook.topics }),
+    h('section', { class: 'panel', 'aria-labelledby': 'log-title' },
+      h('div', { class: 'section-head' }, h('h2', { id: 'log-title', text: 'Attempt log' }), refreshed),
+      logBody));
+  show(webhook);
+
+  let stopped = false;
+  let timer;
+  const tick = async () => {
+    if (stopped) return;
+    if (!document.hidden) {
+      try {
+        await reload();
+      } catch (err) {
+        if (err.status === 404) {
+          fill(refreshed, 'This webhook no longer exists');
+          return;
+        }
+        fill(refreshed, `Not refreshed: ${err.message} (${err.code})`);
+      }
+    }
+    if (!stopped) timer = setTimeout(tick, REFRESH_MS);
+  };
+  await tick();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function actionBar(ctx, webhook, reload) {
+  const name = webhook.id.webhookName;
+  const active = webhook.status.state === 'active';
+  const button = (label, run, cls) => h('button', { type: 'button', class: cls, onclick: run }, label);
+  return h('div', { class: 'buttons actions' },
+    h('a', { class: 'button', href: routes.edit(ctx.cache, name) }, 'Edit'),
+    button(active ? 'Inactivate' : 'Activate', async () => {
+      if (await attempt(ctx, () => setActive(ctx, webhook, !active))) await reload();
+    }),
+    button('Send test', async () => {
+      await attempt(ctx, () => sendTest(ctx, webhook));
+      await reload().catch(() => {});
+    }),
+    button('Rotate secret', () => attempt(ctx, () => rotateSecret(ctx, webhook))),
+    button('Replay undelivered', async () => {
+      const result = await attempt(ctx, () => call('POST', `${paths.webhook(ctx.cache, name)}/replay`, { body: {} }));
+      if (result) ctx.toast(`${result.replayed} undelivered ${result.replayed === 1 ? 'message' : 'messages'} queued again`);
+    }),
+    button('Delete', async () => {
+      if (await attempt(ctx, () => deleteWebhook(ctx, webhook))) ctx.navigate(routes.list(ctx.cache));
+    }, 'danger'));
+}
+
+function pairs(entries) {
+  return entries.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', {}, value)]);
+}
+
+function configuration(w) {
+  return pairs([
+    ['Topics', w.topics.join(', ')],
+    ['Endpoint', h('span', { class: 'mono break', text: w.destination.postUrl })],
+    ['Scheme', SCHEMES[w.scheme] ?? w.scheme],
+    ['Mode', w.mode === 'sync' ? 'Sync' : 'Async'],
+    ['Timeout', `${w.timeoutMs} ms`],
+    ['Retries', retryText(w.retry)],
+    ['Ignore for API', w.ignoreForApi ? 'Yes' : 'No'],
+    ['Description', w.description || h('span', { class: 'muted', text: 'none' })],
+    ['Created', time(w.createdAt)],
+    ['Updated', time(w.updatedAt)],
+  ]);
+}
+
+function statistics(s) {
+  return pairs([
+    ['Delivered', String(s.delivered)],
+    ['Failed attempts', String(s.failed)],
+    ['Undelivered messages', String(s.undelivered)],
+    ['Last success', time(s.lastSuccessAt)],
+    ['Last failure', time(s.lastFailureAt)],
+    ['Failing since', s.failingSince === null ? h('span', { class: 'muted', text: 'not failing' }) : time(s.failingSince)],
+  ]);
+}
+
+const OUTCOMES = {
+  delivered: 'Delivered',
+  retrying: 'Retrying',
+  dead_lettered: 'Dead-lettered',
+  timed_out: 'Gave up',
+};
+
+function attemptTable(attempts) {
+  if (attempts.length === 0) return h('p', { class: 'muted', text: 'No attempts yet. Send a test or publish a message.' });
+  const head = ['Time', 'Message', 'Attempt', 'Result', 'Status', 'Latency', 'Error', 'Next'];
+  return h('table', { class: 'attempts' },
+    h('caption', { class: 'visually-hidden', text: 'Delivery attempts, newest first' }),
+    h('thead', {}, h('tr', {}, head.map((label) => h('th', { scope: 'col', text: label })))),
+    h('tbody', {}, attempts.map((a) => {
+      const outcome = a.outcome ? OUTCOMES[a.outcome] ?? a.outcome : 'Test';
+      return h('tr', { class: a.delivered ? 'ok' : 'failed' },
+        cell('Time', time(a.sentAt)),
+        cell('Message', a.topicSequenceNumber === 0 ? `${a.topic} (test)` : `${a.topic} #${a.topicSequenceNumber}`),
+        cell('Attempt', String(a.attempt)),
+        cell('Result', h('span', { class: `badge ${a.delivered ? 'badge-active' : 'badge-disabled'}`, text: a.delivered ? 'Delivered' : 'Failed' }), ' ', a.outcome === 'delivered' ? null : h('span', { class: 'muted', text: outcome })),
+        cell('Status', a.statusCode === null ? '—' : String(a.statusCode)),
+        cell('Latency', `${a.latencyMs} ms`),
+        cell('Error', a.error ? `${a.error.message} (${a.error.code})` : null),
+        cell('Next', a.nextRetryAt ? time(a.nextRetryAt) : null));
+    })));
+}
