@@ -238,6 +238,8 @@ test('send a test from the actions menu and see the attempt', async () => {
   assert.ok((await dialog.innerText()).includes(request.headers['webhook-id']), 'the dialog names the delivery');
   await page.keyboard.press('Escape');
   assert.equal(await dialog.count(), 0);
+  // The keyboard user is back on the row's menu button.
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Actions for orders-hook');
 });
 
 test('details: configuration, statistics, and the attempt log refreshed live', async () => {

@@ -123,27 +123,31 @@ async function render() {
   }
   localStorage.setItem(LAST_CACHE, cache);
   renderHeader(cache);
+  // Each view renders into its own element: one still loading when the
+  // address changes again fills an element no longer on the page.
+  const view = h('div', { class: 'view' });
+  fill(main, view);
   const ctx = { cache, navigate, toast };
   document.title = `${route.name ?? route.topic ?? cache} · edgehooks`;
   switch (route.view) {
     case 'list':
-      await renderList(main, ctx);
+      await renderList(view, ctx);
       break;
     case 'create':
-      renderForm(main, ctx);
+      renderForm(view, ctx);
       break;
     case 'edit':
       try {
-        renderForm(main, ctx, await call('GET', paths.webhook(cache, route.name)));
+        renderForm(view, ctx, await call('GET', paths.webhook(cache, route.name)));
       } catch (err) {
-        fill(main, h('p', { class: 'form-error', role: 'alert', text: `${err.message} (${err.code})` }));
+        fill(view, h('p', { class: 'form-error', role: 'alert', text: `${err.message} (${err.code})` }));
       }
       break;
     case 'details':
-      keep(await renderDetails(main, ctx, route.name));
+      keep(await renderDetails(view, ctx, route.name));
       break;
     case 'topic':
-      keep(renderStream(main, ctx, route.topic));
+      keep(renderStream(view, ctx, route.topic));
       break;
   }
 }

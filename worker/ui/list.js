@@ -76,6 +76,8 @@ function actionsMenu(ctx, webhook, reload) {
     type: 'button',
     onclick: async () => {
       menu.open = false;
+      // Focus goes back to the menu's button, where dialogs return it too.
+      menu.querySelector('summary').focus();
       await run();
     },
   }, label));
