@@ -2,6 +2,8 @@
 //! served at `/` and `/ui/...`, with a policy that keeps the page on this
 //! origin. The page talks to the same HTTP API as any other client.
 
+use std::sync::OnceLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -19,85 +21,43 @@ pub(crate) struct Asset {
     pub(crate) body: &'static str,
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 const JS: &str = "text/javascript; charset=utf-8";
+
+/// The file `worker/ui/{name}`, served at `/ui/{name}`.
+macro_rules! ui_file {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            path: concat!("/ui/", $name),
+            content_type: $content_type,
+            body: include_str!(concat!("../ui/", $name)),
+        }
+    };
+}
 
 /// Every file of the page (`worker/ui/`), by the path it is served at.
 pub(crate) const ASSETS: &[Asset] = &[
     Asset {
         path: "/",
-        content_type: "text/html; charset=utf-8",
+        content_type: HTML,
         body: include_str!("../ui/index.html"),
     },
-    Asset {
-        path: "/ui/app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../ui/app.css"),
-    },
-    Asset {
-        path: "/ui/icon.svg",
-        content_type: "image/svg+xml",
-        body: include_str!("../ui/icon.svg"),
-    },
-    Asset {
-        path: "/ui/app.js",
-        content_type: JS,
-        body: include_str!("../ui/app.js"),
-    },
-    Asset {
-        path: "/ui/api.js",
-        content_type: JS,
-        body: include_str!("../ui/api.js"),
-    },
-    Asset {
-        path: "/ui/routes.js",
-        content_type: JS,
-        body: include_str!("../ui/routes.js"),
-    },
-    Asset {
-        path: "/ui/actions.js",
-        content_type: JS,
-        body: include_str!("../ui/actions.js"),
-    },
-    Asset {
-        path: "/ui/dom.js",
-        content_type: JS,
-        body: include_str!("../ui/dom.js"),
-    },
-    Asset {
-        path: "/ui/list.js",
-        content_type: JS,
-        body: include_str!("../ui/list.js"),
-    },
-    Asset {
-        path: "/ui/form.js",
-        content_type: JS,
-        body: include_str!("../ui/form.js"),
-    },
-    Asset {
-        path: "/ui/details.js",
-        content_type: JS,
-        body: include_str!("../ui/details.js"),
-    },
-    Asset {
-        path: "/ui/publish.js",
-        content_type: JS,
-        body: include_str!("../ui/publish.js"),
-    },
-    Asset {
-        path: "/ui/stream.js",
-        content_type: JS,
-        body: include_str!("../ui/stream.js"),
-    },
-    Asset {
-        path: "/ui/vendor/eventsource-parser/parse.js",
-        content_type: JS,
-        body: include_str!("../ui/vendor/eventsource-parser/parse.js"),
-    },
-    Asset {
-        path: "/ui/vendor/eventsource-parser/errors.js",
-        content_type: JS,
-        body: include_str!("../ui/vendor/eventsource-parser/errors.js"),
-    },
+    ui_file!("app.css", CSS),
+    ui_file!("icon.svg", SVG),
+    ui_file!("app.js", JS),
+    ui_file!("api.js", JS),
+    ui_file!("routes.js", JS),
+    ui_file!("actions.js", JS),
+    ui_file!("dom.js", JS),
+    ui_file!("list.js", JS),
+    ui_file!("form.js", JS),
+    ui_file!("details.js", JS),
+    ui_file!("publish.js", JS),
+    ui_file!("stream.js", JS),
+    ui_file!("vendor/eventsource-parser/parse.js", JS),
+    ui_file!("vendor/eventsource-parser/errors.js", JS),
 ];
 
 /// Scripts, styles, images and API calls from this origin only; no frames,
@@ -106,18 +66,21 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
-/// The page's file at `path`, if there is one.
-pub(crate) fn asset(path: &str) -> Option<&'static Asset> {
-    ASSETS.iter().find(|asset| asset.path == path)
+/// The index in `ASSETS` of the page's file at `path`, if there is one.
+pub(crate) fn asset(path: &str) -> Option<usize> {
+    ASSETS.iter().position(|asset| asset.path == path)
 }
 
-/// Serves `asset`: `GET` only, revalidated by its `ETag` (a digest of its
-/// bytes), with the page's security headers.
-pub(crate) fn respond(asset: &Asset, req: &Request) -> ApiResult<Response> {
+/// Serves `ASSETS[index]`: `GET` only, revalidated by its `ETag` (a digest
+/// of its bytes, computed once per isolate), with the page's security
+/// headers.
+pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
+    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
     if req.method() != worker::Method::Get {
         return Err(ApiError::method_not_allowed());
     }
-    let etag = etag(asset.body);
+    let asset = &ASSETS[index];
+    let etag = &ETAGS.get_or_init(|| ASSETS.iter().map(|a| etag(a.body)).collect())[index];
     let unchanged = req.headers().get("if-none-match")?.as_deref() == Some(etag.as_str());
     let response = if unchanged {
         Response::empty()?.with_status(304)
@@ -126,7 +89,7 @@ pub(crate) fn respond(asset: &Asset, req: &Request) -> ApiResult<Response> {
     };
     let headers = response.headers();
     headers.set("content-type", asset.content_type)?;
-    headers.set("etag", &etag)?;
+    headers.set("etag", etag)?;
     headers.set("cache-control", "no-cache")?;
     headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
     headers.set("x-content-type-options", "nosniff")?;

@@ -5,14 +5,14 @@ import { call, paths } from './api.js';
 import { attemptSummary, clearErrors, field, formError, h, openDialog, secretPanel, showError } from './dom.js';
 
 /** Sets `active` on the webhook; resolves with the updated webhook. */
-export async function setActive(ctx, webhook, active) {
+async function setActive(ctx, webhook, active) {
   const updated = await call('PATCH', paths.webhook(ctx.cache, webhook.id.webhookName), { body: { active } });
   ctx.toast(`${webhook.id.webhookName} is now ${active ? 'active' : 'inactive'}`);
   return updated;
 }
 
 /** Sends a test event and shows the attempt in a dialog. */
-export async function sendTest(ctx, webhook) {
+async function sendTest(ctx, webhook) {
   const name = webhook.id.webhookName;
   const attempt = await call('POST', `${paths.webhook(ctx.cache, name)}/test`);
   await openDialog(`Test sent to ${name}`, (close) => [
@@ -27,7 +27,7 @@ export async function sendTest(ctx, webhook) {
  * Rotates the secret: asks for the grace period (and optionally the new
  * secret), then shows the new secret once.
  */
-export function rotateSecret(ctx, webhook) {
+function rotateSecret(ctx, webhook) {
   const name = webhook.id.webhookName;
   return openDialog(`Rotate the secret of ${name}`, (close) => {
     const grace = h('input', { type: 'number', inputmode: 'numeric', min: '0', max: '604800', value: '86400', required: true });
@@ -71,7 +71,7 @@ export function rotateSecret(ctx, webhook) {
 }
 
 /** Deletes the webhook after a confirmation; resolves `true` if deleted. */
-export async function deleteWebhook(ctx, webhook) {
+async function deleteWebhook(ctx, webhook) {
   const name = webhook.id.webhookName;
   const confirmed = await openDialog(`Delete ${name}?`, (close) => [
     h('p', { text: 'Deliveries stop at once, its attempt log is erased and its pending retries are dropped. This cannot be undone.' }),
@@ -89,11 +89,43 @@ export async function deleteWebhook(ctx, webhook) {
  * Runs `action`, reporting a failure in the toast; resolves with its
  * result, or `undefined` when it failed.
  */
-export async function attempt(ctx, action) {
+async function reported(ctx, action) {
   try {
     return await action();
   } catch (err) {
     ctx.toast(`${err.message} (${err.code})`, true);
     return undefined;
   }
+}
+
+/**
+ * The actions on `webhook`, as `{ label, run, danger? }`, for a menu or a
+ * row of buttons: `changed()` runs after its state changed, `deleted()`
+ * after it was deleted.
+ */
+export function webhookActions(ctx, webhook, { changed, deleted }) {
+  const active = webhook.status.state === 'active';
+  return [
+    {
+      label: active ? 'Inactivate' : 'Activate',
+      run: async () => {
+        if (await reported(ctx, () => setActive(ctx, webhook, !active))) await changed();
+      },
+    },
+    { label: 'Send test', run: () => reported(ctx, () => sendTest(ctx, webhook)) },
+    { label: 'Rotate secret', run: () => reported(ctx, () => rotateSecret(ctx, webhook)) },
+    {
+      label: 'Delete',
+      danger: true,
+      run: async () => {
+        if (await reported(ctx, () => deleteWebhook(ctx, webhook))) await deleted();
+      },
+    },
+  ];
+}
+
+/** Queues the webhook's undelivered messages again and says how many. */
+export async function replayUndelivered(ctx, webhook) {
+  const result = await reported(ctx, () => call('POST', `${paths.webhook(ctx.cache, webhook.id.webhookName)}/replay`, { body: {} }));
+  if (result) ctx.toast(`${result.replayed} undelivered ${result.replayed === 1 ? 'message' : 'messages'} queued again`);
 }

@@ -1,9 +1,9 @@
 // The details page of one webhook: configuration, statistics, actions, a
 // publish box, and the attempt log refreshed live.
 
-import { attempt, deleteWebhook, rotateSecret, sendTest, setActive } from './actions.js';
+import { replayUndelivered, webhookActions } from './actions.js';
 import { call, paths } from './api.js';
-import { SCHEMES, fill, h, labelledCell as cell, retryText, statusBadge, time } from './dom.js';
+import { backToList, fill, h, labelledCell as cell, retryText, SCHEMES, statusBadge, time } from './dom.js';
 import { publishBox } from './publish.js';
 import { routes } from './routes.js';
 
@@ -22,7 +22,7 @@ export async function renderDetails(main, ctx, name) {
     webhook = await call('GET', paths.webhook(ctx.cache, name));
   } catch (err) {
     fill(main,
-      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+      backToList(ctx.cache),
       h('p', { class: 'form-error', role: 'alert', text: `${err.message} (${err.code})` }));
     return () => {};
   }
@@ -54,7 +54,7 @@ export async function renderDetails(main, ctx, name) {
 
   const publishCtx = { ...ctx, onPublished: () => reload().catch(() => {}) };
   fill(main,
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+    backToList(ctx.cache),
     head,
     h('div', { class: 'panels' },
       h('section', { class: 'panel', 'aria-labelledby': 'config-title' }, h('h2', { id: 'config-title', text: 'Configuration' }), config),
@@ -91,25 +91,12 @@ export async function renderDetails(main, ctx, name) {
 
 function actionBar(ctx, webhook, reload) {
   const name = webhook.id.webhookName;
-  const active = webhook.status.state === 'active';
-  const button = (label, run, cls) => h('button', { type: 'button', class: cls, onclick: run }, label);
+  const actions = webhookActions(ctx, webhook, { changed: reload, deleted: () => ctx.navigate(routes.list(ctx.cache)) });
+  const deletion = actions.pop();
+  actions.push({ label: 'Replay undelivered', run: () => replayUndelivered(ctx, webhook) }, deletion);
   return h('div', { class: 'buttons actions' },
     h('a', { class: 'button', href: routes.edit(ctx.cache, name) }, 'Edit'),
-    button(active ? 'Inactivate' : 'Activate', async () => {
-      if (await attempt(ctx, () => setActive(ctx, webhook, !active))) await reload();
-    }),
-    button('Send test', async () => {
-      await attempt(ctx, () => sendTest(ctx, webhook));
-      await reload().catch(() => {});
-    }),
-    button('Rotate secret', () => attempt(ctx, () => rotateSecret(ctx, webhook))),
-    button('Replay undelivered', async () => {
-      const result = await attempt(ctx, () => call('POST', `${paths.webhook(ctx.cache, name)}/replay`, { body: {} }));
-      if (result) ctx.toast(`${result.replayed} undelivered ${result.replayed === 1 ? 'message' : 'messages'} queued again`);
-    }),
-    button('Delete', async () => {
-      if (await attempt(ctx, () => deleteWebhook(ctx, webhook))) ctx.navigate(routes.list(ctx.cache));
-    }, 'danger'));
+    actions.map(({ label, run, danger }) => h('button', { type: 'button', class: danger ? 'danger' : null, onclick: run }, label)));
 }
 
 function pairs(entries) {

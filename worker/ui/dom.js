@@ -1,6 +1,8 @@
 // Building the page: elements from data (text only, never parsed as HTML),
 // dialogs, copy-once secret panels and formatting.
 
+import { routes } from './routes.js';
+
 /**
  * Creates `<tag>` with `attrs` and `children`. Attributes starting with
  * `on` add listeners; `class`, `text` and boolean values are handled; strings
@@ -40,6 +42,11 @@ export function fill(el, ...children) {
  */
 export function labelledCell(label, ...content) {
   return h('td', { 'data-label': label }, h('div', { class: 'cell' }, ...content));
+}
+
+/** The way back from a page to the list of its cache. */
+export function backToList(cache) {
+  return h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(cache), text: `Webhooks in ${cache}` }));
 }
 
 /** A `<time>` for `ms` since the epoch, in the reader's locale. */

@@ -2,7 +2,7 @@
 // the API, whose error codes are shown next to the field they are about.
 
 import { call, paths } from './api.js';
-import { SCHEMES, clearErrors, field, fill, formError, h, secretPanel, showError } from './dom.js';
+import { backToList, clearErrors, field, fill, formError, h, SCHEMES, secretPanel, showError } from './dom.js';
 import { routes } from './routes.js';
 
 /** Which field each API error code is about. */
@@ -134,7 +134,7 @@ export function renderForm(main, ctx, webhook) {
   });
 
   fill(main,
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+    backToList(ctx.cache),
     h('h1', { text: editing ? `Edit ${w.id.webhookName}` : 'Create webhook' }),
     form);
   (editing ? topics : name).focus();

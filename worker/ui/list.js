@@ -1,7 +1,7 @@
 // The page of a cache: its webhooks in a table with an actions menu, a
 // publish box and a way to watch a topic's stream.
 
-import { attempt, deleteWebhook, rotateSecret, sendTest, setActive } from './actions.js';
+import { webhookActions } from './actions.js';
 import { listWebhooks } from './api.js';
 import { SCHEMES, fill, h, labelledCell as cell, statusBadge } from './dom.js';
 import { publishBox } from './publish.js';
@@ -70,7 +70,6 @@ function row(ctx, webhook, reload) {
  */
 function actionsMenu(ctx, webhook, reload) {
   const name = webhook.id.webhookName;
-  const active = webhook.status.state === 'active';
   const menu = h('details', { class: 'menu' });
   const item = (label, run) => h('li', {}, h('button', {
     type: 'button',
@@ -87,19 +86,13 @@ function actionsMenu(ctx, webhook, reload) {
       menu.querySelector('summary').focus();
     }
   });
+  const actions = webhookActions(ctx, webhook, { changed: reload, deleted: reload });
   menu.append(
     h('summary', { 'aria-label': `Actions for ${name}` }, 'Actions'),
     h('ul', { class: 'menu-items' },
       item('View details', () => ctx.navigate(routes.details(ctx.cache, name))),
       item('Edit', () => ctx.navigate(routes.edit(ctx.cache, name))),
-      item(active ? 'Inactivate' : 'Activate', async () => {
-        if (await attempt(ctx, () => setActive(ctx, webhook, !active))) await reload();
-      }),
-      item('Send test', () => attempt(ctx, () => sendTest(ctx, webhook))),
-      item('Rotate secret', () => attempt(ctx, () => rotateSecret(ctx, webhook))),
-      item('Delete', async () => {
-        if (await attempt(ctx, () => deleteWebhook(ctx, webhook))) await reload();
-      })));
+      actions.map(({ label, run }) => item(label, run))));
   return menu;
 }
 

@@ -3,9 +3,8 @@
 // by eventsource-parser, resumed with `Last-Event-ID` after a drop.
 
 import { ApiError, paths, session } from './api.js';
-import { fill, h, time } from './dom.js';
+import { backToList, fill, h, time } from './dom.js';
 import { publishBox } from './publish.js';
-import { routes } from './routes.js';
 import { createParser } from './vendor/eventsource-parser/parse.js';
 
 /** How many messages stay on screen. */
@@ -19,7 +18,7 @@ export function renderStream(main, ctx, topic) {
   const list = h('ol', { class: 'events', reversed: true, 'aria-label': `Messages on ${topic}, newest first` });
   const empty = h('p', { class: 'muted', text: 'Waiting for messages…' });
   fill(main,
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routes.list(ctx.cache), text: `Webhooks in ${ctx.cache}` })),
+    backToList(ctx.cache),
     h('h1', {}, 'Topic ', h('span', { class: 'mono', text: topic })),
     state,
     h('div', { class: 'panels' },

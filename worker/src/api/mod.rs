@@ -41,8 +41,8 @@ pub(crate) struct Call {
 }
 
 async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
-    if let Some(asset) = crate::ui::asset(&req.path()) {
-        return crate::ui::respond(asset, &req);
+    if let Some(index) = crate::ui::asset(&req.path()) {
+        return crate::ui::respond(index, &req);
     }
     let matched = resolve(req.method().as_ref(), &req.path())?;
     if matched.route == Route::OpenApi {
