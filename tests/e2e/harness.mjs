@@ -87,6 +87,16 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
   };
 }
 
+/**
+ * The secret part of an issued key (`ehk_<tokenId>_<secret>`; the secret
+ * is base64url and may itself contain `_`).
+ */
+export function keySecret({ key, tokenId }) {
+  const prefix = `ehk_${tokenId}_`;
+  if (!key.startsWith(prefix)) throw new Error(`not a key of ${tokenId}`);
+  return key.slice(prefix.length);
+}
+
 /** A client for the API at `url`, authenticated with `key` unless told otherwise. */
 export function client(url, key) {
   return async function call(method, path, { body, key: useKey = key, headers = {}, raw } = {}) {
