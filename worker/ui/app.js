@@ -106,7 +106,8 @@ async function render() {
   stopView();
   stopView = () => {};
   const generation = ++renders;
-  // A view that finished loading after the address changed stops at once.
+  // A view that finished loading after the address changed stops at once
+  // (the details page loads before it starts refreshing).
   const keep = (stop) => {
     if (generation === renders) stopView = stop;
     else stop();
@@ -147,7 +148,7 @@ async function render() {
       keep(await renderDetails(view, ctx, route.name));
       break;
     case 'topic':
-      keep(renderStream(view, ctx, route.topic));
+      stopView = renderStream(view, ctx, route.topic);
       break;
   }
 }

@@ -32,7 +32,6 @@ export async function renderDetails(main, ctx, name) {
   const logBody = h('div', { class: 'log', 'aria-live': 'off' });
   const refreshed = h('span', { class: 'muted live', role: 'status' });
   const show = (w) => {
-    webhook = w;
     fill(head, h('h1', {}, w.id.webhookName, ' ', statusBadge(w.status)), actionBar(ctx, w, reload));
     fill(config, ...configuration(w));
     if (w.statistics) fill(stats, ...statistics(w.statistics));
@@ -46,11 +45,12 @@ export async function renderDetails(main, ctx, name) {
       fill(logBody, attemptTable(page.attempts));
     }
   };
-  const reload = async () => {
-    show(await call('GET', paths.webhook(ctx.cache, name)));
+  const refresh = async (withWebhook) => {
+    if (withWebhook) show(await call('GET', paths.webhook(ctx.cache, name)));
     await refreshLog();
     fill(refreshed, 'Live · updated ', new Date().toLocaleTimeString());
   };
+  const reload = () => refresh(true);
 
   const publishCtx = { ...ctx, onPublished: () => reload().catch(() => {}) };
   fill(main,
@@ -67,11 +67,12 @@ export async function renderDetails(main, ctx, name) {
 
   let stopped = false;
   let timer;
-  const tick = async () => {
+  // The first round only needs the log: the webhook was just read.
+  const tick = async (withWebhook = true) => {
     if (stopped) return;
     if (!document.hidden) {
       try {
-        await reload();
+        await refresh(withWebhook);
       } catch (err) {
         if (err.status === 404) {
           fill(refreshed, 'This webhook no longer exists');
@@ -82,7 +83,7 @@ export async function renderDetails(main, ctx, name) {
     }
     if (!stopped) timer = setTimeout(tick, REFRESH_MS);
   };
-  await tick();
+  await tick(false);
   return () => {
     stopped = true;
     clearTimeout(timer);
