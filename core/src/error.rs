@@ -51,6 +51,10 @@ pub enum Error {
     InvalidScope(&'static str),
     /// A rotation's grace period is longer than allowed.
     InvalidGracePeriod,
+    /// A `maxRatePerSecond` outside the allowed range.
+    InvalidRate,
+    /// An `ordering` that the other fields do not allow. Holds the reason.
+    InvalidOrdering(&'static str),
     /// No credentials, or credentials that match no key.
     Unauthorized,
     /// A valid key whose scope does not cover the request. Holds what is missing.
@@ -80,6 +84,8 @@ impl Error {
             Error::ImmutableField(_) => "immutable_field",
             Error::InvalidScope(_) => "invalid_scope",
             Error::InvalidGracePeriod => "invalid_grace_period",
+            Error::InvalidRate => "invalid_rate",
+            Error::InvalidOrdering(_) => "invalid_ordering",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
         }
@@ -151,6 +157,12 @@ impl fmt::Display for Error {
                 "graceSeconds must be between 0 and {}",
                 crate::limits::MAX_GRACE_SECONDS
             ),
+            Error::InvalidRate => write!(
+                f,
+                "maxRatePerSecond must be between 1 and {}",
+                crate::limits::MAX_RATE_PER_SECOND
+            ),
+            Error::InvalidOrdering(reason) => write!(f, "invalid ordering: {reason}"),
             Error::Unauthorized => {
                 f.write_str("missing or unknown API key: send `Authorization: Bearer <key>`")
             }
@@ -188,6 +200,8 @@ mod tests {
             Error::ImmutableField("scheme"),
             Error::InvalidScope("x"),
             Error::InvalidGracePeriod,
+            Error::InvalidRate,
+            Error::InvalidOrdering("x"),
             Error::Unauthorized,
             Error::Forbidden("x"),
         ];

@@ -18,8 +18,16 @@ pub struct DeliveryStats {
     pub delivered: u64,
     /// Attempts that failed (each retry counts).
     pub failed: u64,
-    /// Messages whose every attempt failed (dead-lettered or timed out).
+    /// Messages not delivered now: `pending` plus `given_up`.
+    #[serde(default)]
     pub undelivered: u64,
+    /// Messages waiting for their first attempt or a retry now.
+    #[serde(default)]
+    pub pending: u64,
+    /// Messages given up on and not replayed: dead-lettered, timed out, or
+    /// held back when the webhook was switched off or disabled.
+    #[serde(default)]
+    pub given_up: u64,
     /// When the last attempt succeeded.
     pub last_success_at: Option<u64>,
     /// When the last attempt failed.
@@ -42,9 +50,14 @@ impl DeliveryStats {
         }
     }
 
-    /// Counts a message given up on (dead-lettered or timed out).
-    pub fn record_undelivered(&mut self) {
-        self.undelivered += 1;
+    /// These statistics with what is undelivered now: `pending` messages
+    /// waiting for an attempt and `given_up` ones kept for replay.
+    #[must_use]
+    pub fn with_backlog(mut self, pending: u64, given_up: u64) -> Self {
+        self.pending = pending;
+        self.given_up = given_up;
+        self.undelivered = pending + given_up;
+        self
     }
 
     /// The reason to disable the webhook at `now_ms`, if it has failed for
@@ -77,6 +90,11 @@ mod tests {
         assert_eq!(stats.failing_since, None);
         assert_eq!(stats.disable_reason(100_000, 10), None);
         assert_eq!((stats.delivered, stats.failed), (1, 2));
+        let stats = stats.with_backlog(3, 4);
+        assert_eq!(
+            (stats.pending, stats.given_up, stats.undelivered),
+            (3, 4, 7)
+        );
         assert_eq!(stats.last_success_at, Some(12_000));
         assert_eq!(stats.last_failure_at, Some(2_000));
     }

@@ -12,6 +12,7 @@ mod delivery;
 mod envelope;
 mod error;
 mod fanout;
+mod followup;
 mod headers;
 mod health;
 mod keys;
@@ -33,11 +34,13 @@ pub use delivery::{AttemptFailure, USER_AGENT, delivery_headers, delivery_id, is
 pub use envelope::{Envelope, Message};
 pub use error::Error;
 pub use fanout::{FanOut, PublishOrigin, message_id, plan_fan_out};
+pub use followup::{GONE_REASON, MAX_RETRY_AFTER_SECONDS, NextStep, next_step, parse_retry_after};
 pub use headers::HeaderLookup;
 pub use health::{DEFAULT_DISABLE_AFTER_SECONDS, DeliveryStats};
 pub use model::{
-    DeliveryMode, Destination, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
-    check_message_size, validate_description, validate_name, validate_timeout_ms, validate_topics,
+    DeliveryMode, Destination, Ordering, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
+    check_message_size, validate_description, validate_max_rate, validate_name,
+    validate_timeout_ms, validate_topics,
 };
 pub use patch::WebhookPatch;
 pub use post_url::{UrlPolicy, validate_post_url};

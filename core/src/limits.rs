@@ -31,6 +31,9 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
 /// Shortest delivery timeout a webhook may set, in milliseconds.
 pub const MIN_TIMEOUT_MS: u32 = 1_000;
 
+/// Highest `maxRatePerSecond` a webhook may set.
+pub const MAX_RATE_PER_SECOND: u32 = 1000;
+
 /// Longest delivery timeout a webhook may set, in milliseconds.
 pub const MAX_TIMEOUT_MS: u32 = 30_000;
 

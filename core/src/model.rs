@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{
-    DEFAULT_TIMEOUT_MS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_TIMEOUT_MS,
+    DEFAULT_TIMEOUT_MS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_RATE_PER_SECOND, MAX_TIMEOUT_MS,
     MAX_TOPICS_PER_WEBHOOK, MIN_TIMEOUT_MS,
 };
 use crate::post_url::{UrlPolicy, validate_post_url};
@@ -42,6 +42,20 @@ pub enum DeliveryMode {
     Async,
     /// Delivered inside the publish call, whose response carries the result.
     Sync,
+}
+
+/// In which order a webhook's messages are attempted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ordering {
+    /// Messages are attempted independently, several at once; a message
+    /// waiting for its retry does not hold back the others.
+    #[default]
+    None,
+    /// One message at a time: the next is attempted only once the previous
+    /// one was delivered or given up, so the receiver sees each topic's
+    /// sequence numbers in order.
+    Fifo,
 }
 
 /// A webhook's state as users see it.
@@ -85,6 +99,10 @@ pub struct WebhookInput {
     pub ignore_for_api: Option<bool>,
     /// Retry setting; the default schedule when absent.
     pub retry: Option<RetryPolicy>,
+    /// `none` (default) or `fifo`.
+    pub ordering: Option<Ordering>,
+    /// Most attempts started per second (1 to 1000); unpaced when absent.
+    pub max_rate_per_second: Option<u32>,
     /// Free text for people.
     pub description: Option<String>,
     /// A secret supplied by the user instead of a generated one.
@@ -113,6 +131,12 @@ pub struct WebhookConfig {
     pub ignore_for_api: bool,
     /// Retry setting.
     pub retry: RetryPolicy,
+    /// Whether messages are attempted one at a time, in order.
+    #[serde(default)]
+    pub ordering: Ordering,
+    /// Most attempts started per second; `None` when unpaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rate_per_second: Option<u32>,
     /// Free text for people.
     pub description: String,
     /// Set when the service disabled the webhook, with the reason.
@@ -155,7 +179,10 @@ impl WebhookInput {
         retry.validate()?;
         let description = self.description.unwrap_or_default();
         validate_description(&description)?;
-        Ok(WebhookConfig {
+        if let Some(rate) = self.max_rate_per_second {
+            validate_max_rate(rate)?;
+        }
+        let config = WebhookConfig {
             id: WebhookId {
                 cache_name: cache.into(),
                 webhook_name: name.into(),
@@ -170,9 +197,13 @@ impl WebhookInput {
             mode: self.mode.unwrap_or_default(),
             ignore_for_api: self.ignore_for_api.unwrap_or(false),
             retry,
+            ordering: self.ordering.unwrap_or_default(),
+            max_rate_per_second: self.max_rate_per_second,
             description,
             disabled_reason: None,
-        })
+        };
+        config.check_combination()?;
+        Ok(config)
     }
 }
 
@@ -196,8 +227,41 @@ impl WebhookConfig {
 
     /// Whether a message on `topic` is delivered to this webhook now.
     pub fn listens_to(&self, topic: &str) -> bool {
-        self.active && self.disabled_reason.is_none() && self.topics.iter().any(|t| t == topic)
+        self.receiving() && self.topics.iter().any(|t| t == topic)
     }
+
+    /// Whether the webhook takes deliveries at all: active and not
+    /// disabled. Messages waiting for one that is not are given up.
+    pub fn receiving(&self) -> bool {
+        self.active && self.disabled_reason.is_none()
+    }
+
+    /// The least time between the starts of two attempts, in ms, when the
+    /// webhook is paced by `maxRatePerSecond`.
+    pub fn attempt_interval_ms(&self) -> Option<u64> {
+        self.max_rate_per_second
+            .map(|rate| 1000u64.div_ceil(u64::from(rate.max(1))))
+    }
+
+    /// Checks the rules between fields: a `sync` webhook is attempted inside
+    /// each publish call, which cannot wait for earlier messages, so it
+    /// cannot be `fifo`.
+    pub(crate) fn check_combination(&self) -> Result<(), Error> {
+        if self.ordering == Ordering::Fifo && self.mode == DeliveryMode::Sync {
+            return Err(Error::InvalidOrdering(
+                "a sync webhook is attempted inside each publish call and cannot be fifo",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A pacing limit: 1 to 1000 attempts per second.
+pub fn validate_max_rate(rate: u32) -> Result<(), Error> {
+    (1..=MAX_RATE_PER_SECOND)
+        .contains(&rate)
+        .then_some(())
+        .ok_or(Error::InvalidRate)
 }
 
 /// The topic list a request gives, as `topics` or as Momento's single

@@ -4,12 +4,14 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-use crate::model::{given_topics, validate_description, validate_timeout_ms, validate_topics};
+use crate::model::{
+    given_topics, validate_description, validate_max_rate, validate_timeout_ms, validate_topics,
+};
 use crate::post_url::{UrlPolicy, validate_post_url};
 use crate::retry::RetryPolicy;
-use crate::{DeliveryMode, Destination, Error, Scheme, WebhookConfig, WebhookInput};
+use crate::{DeliveryMode, Destination, Error, Ordering, Scheme, WebhookConfig, WebhookInput};
 
 /// The body of a partial update: every field optional, unknown fields
 /// refused. The secret changes only by rotation; the scheme never changes.
@@ -34,8 +36,21 @@ pub struct WebhookPatch {
     pub ignore_for_api: Option<bool>,
     /// New retry setting.
     pub retry: Option<RetryPolicy>,
+    /// New ordering.
+    pub ordering: Option<Ordering>,
+    /// New pacing limit; `Some(None)` (JSON `null`) removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub max_rate_per_second: Option<Option<u32>>,
     /// New description.
     pub description: Option<String>,
+}
+
+/// A field that is present, `null` included: `null` (clear) stays apart
+/// from absent (unchanged).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn check_scheme(requested: Option<Scheme>, current: Scheme) -> Result<(), Error> {
@@ -77,10 +92,20 @@ impl WebhookPatch {
             retry.validate()?;
             next.retry = retry;
         }
+        if let Some(ordering) = self.ordering {
+            next.ordering = ordering;
+        }
+        if let Some(rate) = self.max_rate_per_second {
+            if let Some(rate) = rate {
+                validate_max_rate(rate)?;
+            }
+            next.max_rate_per_second = rate;
+        }
         if let Some(description) = self.description {
             validate_description(&description)?;
             next.description = description;
         }
+        next.check_combination()?;
         Ok(next)
     }
 }
@@ -150,6 +175,38 @@ mod tests {
         );
         assert!(
             serde_json::from_value::<WebhookPatch>(serde_json::json!({"secret": "x"})).is_err()
+        );
+    }
+
+    #[test]
+    fn ordering_and_pacing_change_and_clear() {
+        let next = patch(serde_json::json!({"ordering": "fifo", "maxRatePerSecond": 10})).unwrap();
+        assert_eq!(next.ordering, Ordering::Fifo);
+        assert_eq!(next.max_rate_per_second, Some(10));
+        assert_eq!(next.attempt_interval_ms(), Some(100));
+        let cleared =
+            serde_json::from_value::<WebhookPatch>(serde_json::json!({"maxRatePerSecond": null}))
+                .unwrap()
+                .apply(&next, UrlPolicy::default())
+                .unwrap();
+        assert_eq!(cleared.max_rate_per_second, None);
+        assert_eq!(cleared.ordering, Ordering::Fifo, "absent fields stay");
+        let code = |json| patch(json).unwrap_err().code();
+        assert_eq!(
+            code(serde_json::json!({"maxRatePerSecond": 0})),
+            "invalid_rate"
+        );
+        assert_eq!(
+            code(serde_json::json!({"maxRatePerSecond": 1001})),
+            "invalid_rate"
+        );
+        assert_eq!(
+            code(serde_json::json!({"ordering": "fifo", "mode": "sync"})),
+            "invalid_ordering"
+        );
+        assert!(
+            serde_json::from_value::<WebhookPatch>(serde_json::json!({"ordering": "lifo"}))
+                .is_err()
         );
     }
 

@@ -348,6 +348,12 @@ struct BlockingReceiver {
 
 impl BlockingReceiver {
     fn start(fail_first: usize) -> BlockingReceiver {
+        Self::answering(fail_first, 500, None)
+    }
+
+    /// Answers the first `fail_first` requests with `status` (and a
+    /// `Retry-After` when given), then 200.
+    fn answering(fail_first: usize, status: u16, retry_after: Option<&'static str>) -> Self {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
         let url = format!("http://{}/hook", server.server_addr().to_ip().expect("ip"));
         let count = Arc::new(AtomicUsize::new(0));
@@ -364,10 +370,16 @@ impl BlockingReceiver {
                         .unwrap_or_default();
                     ids.lock().expect("lock").push(id);
                     let seen = count.fetch_add(1, Ordering::SeqCst) + 1;
-                    let status = if seen <= fail_first { 500 } else { 200 };
-                    request
-                        .respond(tiny_http::Response::empty(status))
-                        .expect("respond");
+                    let mut response = tiny_http::Response::empty(200);
+                    if seen <= fail_first {
+                        response = tiny_http::Response::empty(status);
+                        if let Some(value) = retry_after {
+                            let header = tiny_http::Header::from_bytes("retry-after", value)
+                                .expect("header");
+                            response = response.with_header(header);
+                        }
+                    }
+                    request.respond(response).expect("respond");
                 }
             }
         });
@@ -478,6 +490,36 @@ async fn the_retry_window_caps_in_process_retries() {
         (DeliveryResult::DeadLettered, 3)
     );
     assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    receiver.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_on_503_is_honoured_and_410_stops_at_once() {
+    let receiver = BlockingReceiver::answering(1, 503, Some("120"));
+    let target = endpoint("busy", &receiver.url, Scheme::Standard);
+    let (delivery, elapsed) = deliver_with_paused_time(&sender(4), &target).await;
+    assert_eq!(delivery.result, DeliveryResult::Delivered);
+    assert_eq!(
+        delivery.attempts[0].retry_after,
+        Some(Duration::from_secs(120))
+    );
+    assert_eq!(
+        delivery.attempts[0].next_retry_in,
+        Some(Duration::from_secs(120)),
+        "the receiver's 120 s, not the schedule's 5 s"
+    );
+    assert!(elapsed >= Duration::from_secs(120), "{elapsed:?}");
+    receiver.stop().await;
+
+    let receiver = BlockingReceiver::answering(usize::MAX, 410, None);
+    let target = endpoint("gone", &receiver.url, Scheme::Standard);
+    let (delivery, _) = deliver_with_paused_time(&sender(4), &target).await;
+    assert_eq!(delivery.result, DeliveryResult::Gone);
+    assert_eq!(delivery.attempts.len(), 1, "no retry after 410");
+    assert_eq!(
+        delivery.attempts[0].failure,
+        Some(AttemptFailure::HttpStatus(410))
+    );
     receiver.stop().await;
 }
 

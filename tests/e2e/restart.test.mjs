@@ -31,6 +31,13 @@ test('webhooks, keys and sequence numbers survive a restart; secrets are sealed 
   const first = await client(worker.url, key.json.key)('POST', '/v1/caches/keep/topics/t', { raw: 'one' });
   assert.equal(first.json.topicSequenceNumber, 1);
   await receiver.waitFor('/keep', 1);
+  // Stopped only once the delivery is recorded: a runtime stopped between
+  // the receiver's answer and the record would send it again (at least once).
+  for (;;) {
+    const log = await admin('GET', '/v1/caches/keep/webhooks/w/attempts');
+    if (log.json.attempts[0]?.outcome === 'delivered') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await worker.stop();
 
   const stored = Buffer.concat(filesUnder(deployment.state));

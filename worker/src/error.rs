@@ -8,22 +8,23 @@ use serde_json::json;
 use worker::Response;
 
 /// An error answered to an API client.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: u16,
-    pub(crate) code: &'static str,
+    /// The stable code; owned when it comes back from a Durable Object.
+    pub(crate) code: Cow<'static, str>,
     pub(crate) message: Cow<'static, str>,
 }
 
 impl ApiError {
     pub(crate) fn new(
         status: u16,
-        code: &'static str,
+        code: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }

@@ -1,44 +1,36 @@
 //! The edgehooks service on Cloudflare Workers: the HTTP API to manage
 //! webhooks and API keys, publish with fan-out, and the signed POST sender.
 //!
-//! The rules (validation, signing, fan-out planning, authorization) are the
-//! core's; this crate translates between them and the Workers platform: KV
-//! for state, a Durable Object per topic (sequence numbers, subscribers)
-//! and per webhook (attempt log, statistics, dead letters), a Queue for
-//! deliveries and retries, `fetch` for the signed POST. The management web
-//! page is served from the same Worker at `/`.
+//! The rules (validation, signing, fan-out planning, what follows an
+//! attempt, authorization) are the core's; this crate translates between
+//! them and the Workers platform: a Durable Object per topic (sequence
+//! numbers, subscribers, hand-offs, the event stream) and per webhook (its
+//! source of truth and delivery agent: configuration, outbox, attempts,
+//! statistics), KV for the webhook index and API keys, `fetch` for the
+//! signed POST. The management web page is served from the same Worker at
+//! `/`.
 
+mod agent;
 mod api;
-mod consumer;
-mod delivery;
-mod dispatch;
+mod attempt;
 mod error;
-mod jobs;
-// The Durable Object macro generates undocumented glue.
-#[allow(missing_docs)]
-mod log;
+mod http;
 mod openapi;
 mod platform;
+mod publish;
 mod routes;
 mod seal;
+mod sql;
 mod store;
-// The Durable Object macro generates undocumented glue.
-#[allow(missing_docs)]
 mod topic;
 mod ui;
 
-pub use log::WebhookLog;
-pub use topic::Topic;
-use worker::{Context, Env, MessageBatch, Request, Response, event};
+pub use agent::object::WebhookAgent;
+pub use topic::object::Topic;
+use worker::{Context, Env, Request, Response, event};
 
 /// The Worker's fetch handler.
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     api::handle(req, env).await
-}
-
-/// The Worker's queue consumer: delivery attempts and retries.
-#[event(queue)]
-pub async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
-    consumer::consume(batch, env).await
 }

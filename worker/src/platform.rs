@@ -1,23 +1,42 @@
-//! What the Worker takes from its platform: the clock, randomness, and its
-//! settings and secrets.
+//! What the Worker takes from its platform: the clock, randomness, its
+//! settings and secrets, and the platform's limits it works within.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use edgehooks_core::UrlPolicy;
-use worker::Env;
+use edgehooks_core::{DEFAULT_DISABLE_AFTER_SECONDS, UrlPolicy};
+use worker::{Env, State};
 
 use crate::error::{ApiError, ApiResult};
 
-/// The KV namespace holding webhooks and API keys.
+/// The KV namespace holding the webhook index and API keys.
 pub(crate) const STATE_KV: &str = "STATE";
 /// The Durable Object namespace of topics.
 pub(crate) const TOPICS_DO: &str = "TOPICS";
-/// The Durable Object namespace of webhook logs.
-pub(crate) const LOGS_DO: &str = "LOGS";
+/// The Durable Object namespace of webhooks (each one's delivery agent).
+pub(crate) const WEBHOOKS_DO: &str = "WEBHOOKS";
+
+/// Most outbound requests one object has open at once: the platform allows
+/// 6 per invocation and queues the rest, which would start a request's
+/// timeout before it is sent.
+pub(crate) const MAX_IN_FLIGHT: usize = 5;
+
+/// Most fetches and object calls one alarm run makes (the free plan allows
+/// 50 subrequests per invocation); the run then sets its alarm again.
+pub(crate) const SUBREQUESTS_PER_RUN: usize = 40;
 
 /// Milliseconds since the epoch.
 pub(crate) fn now_ms() -> u64 {
     worker::Date::now().as_millis()
+}
+
+/// Sets an object's alarm to `at_ms` (ms since the epoch). Alarms are
+/// durable: one set before a crash goes off after the restart.
+pub(crate) async fn set_alarm(state: &State, at_ms: u64) -> ApiResult<()> {
+    let at = worker::js_sys::Date::new(&(at_ms as f64).into());
+    Ok(state
+        .storage()
+        .set_alarm(worker::ScheduledTime::new(at))
+        .await?)
 }
 
 /// `N` bytes from the platform's secure generator.
@@ -37,6 +56,15 @@ pub(crate) fn url_policy(env: &Env) -> UrlPolicy {
     UrlPolicy {
         allow_private: allow,
     }
+}
+
+/// How long a webhook may fail without a success before it is disabled
+/// (`AUTO_DISABLE_AFTER_SECONDS`, 5 days by default).
+pub(crate) fn disable_after_seconds(env: &Env) -> u64 {
+    env.var("AUTO_DISABLE_AFTER_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(DEFAULT_DISABLE_AFTER_SECONDS)
 }
 
 /// The admin key (Worker secret `ADMIN_KEY`), if the deployment has one.

@@ -19,7 +19,7 @@ pub use endpoint::Endpoint;
 pub use outcome::{Attempt, Delivery, DeliveryResult};
 
 use crate::delivery::{AttemptFailure, delivery_headers, delivery_id, is_success};
-use crate::retry::RetryDecision;
+use crate::followup::{NextStep, next_step, parse_retry_after};
 
 /// Settings of a [`Sender`].
 #[derive(Clone, Debug)]
@@ -106,21 +106,24 @@ impl Sender {
         let mut number = 1;
         loop {
             let mut attempt = self.attempt(endpoint, &webhook_id, number, &body).await;
-            let result = if attempt.succeeded() {
-                Some(DeliveryResult::Delivered)
-            } else {
-                match endpoint.retry.after_failure(number, fastrand::u32(..)) {
-                    RetryDecision::RetryAfter(delay)
-                        if first.elapsed() + delay <= self.config.retry_window =>
-                    {
-                        attempt.next_retry_in = Some(delay);
-                        None
-                    }
-                    RetryDecision::TimedOut => Some(DeliveryResult::TimedOut),
-                    RetryDecision::RetryAfter(_) | RetryDecision::DeadLetter => {
-                        Some(DeliveryResult::DeadLettered)
-                    }
+            let step = next_step(
+                &endpoint.retry,
+                number,
+                attempt.failure,
+                attempt.retry_after,
+                fastrand::u32(..),
+            );
+            let result = match step {
+                NextStep::Delivered => Some(DeliveryResult::Delivered),
+                NextStep::Retry { delay, .. }
+                    if first.elapsed() + delay <= self.config.retry_window =>
+                {
+                    attempt.next_retry_in = Some(delay);
+                    None
                 }
+                NextStep::Retry { .. } | NextStep::DeadLetter => Some(DeliveryResult::DeadLettered),
+                NextStep::TimedOut => Some(DeliveryResult::TimedOut),
+                NextStep::Gone => Some(DeliveryResult::Gone),
             };
             on_attempt(&attempt);
             let delay = attempt.next_retry_in.unwrap_or_default();
@@ -170,17 +173,18 @@ impl Sender {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let clock = Instant::now();
-        let outcome = match delivery_headers(&endpoint.webhook, webhook_id, timestamp, body) {
-            Ok(headers) => {
-                let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
-                for (name, value) in headers.iter() {
-                    request = request.header(name, value);
+        let (outcome, retry_after) =
+            match delivery_headers(&endpoint.webhook, webhook_id, timestamp, body) {
+                Ok(headers) => {
+                    let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
+                    for (name, value) in headers.iter() {
+                        request = request.header(name, value);
+                    }
+                    self.exchange(request, endpoint.timeout, timestamp).await
                 }
-                self.exchange(request, endpoint.timeout).await
-            }
-            // Endpoints are checked to sign, and delivery ids are header-safe.
-            Err(_) => Err(AttemptFailure::RequestFailed),
-        };
+                // Endpoints are checked to sign, and delivery ids are header-safe.
+                Err(_) => (Err(AttemptFailure::RequestFailed), None),
+            };
         let status = match outcome {
             Ok(status) | Err(AttemptFailure::HttpStatus(status)) => Some(status),
             Err(_) => None,
@@ -191,24 +195,33 @@ impl Sender {
             status,
             latency: clock.elapsed(),
             failure: outcome.err(),
+            retry_after,
             next_retry_in: None,
         }
     }
 
     /// Sends `request` and judges the response: any 2xx status within
     /// `timeout` succeeds. The body is then drained (bounded, within what is
-    /// left of the timeout) so the connection returns to the pool.
+    /// left of the timeout) so the connection returns to the pool. Also
+    /// returns the response's `Retry-After`, as a wait from `now_unix`.
     async fn exchange(
         &self,
         request: reqwest::RequestBuilder,
         timeout: Duration,
-    ) -> Result<u16, AttemptFailure> {
+        now_unix: u64,
+    ) -> (Result<u16, AttemptFailure>, Option<Duration>) {
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut response = tokio::time::timeout_at(deadline, request.send())
-            .await
-            .map_err(|_| AttemptFailure::Timeout)?
-            .map_err(classify)?;
+        let mut response = match tokio::time::timeout_at(deadline, request.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => return (Err(classify(error)), None),
+            Err(_) => return (Err(AttemptFailure::Timeout), None),
+        };
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, now_unix));
         let mut read = 0;
         while read <= self.config.max_response_bytes {
             match tokio::time::timeout_at(deadline, response.chunk()).await {
@@ -216,11 +229,12 @@ impl Sender {
                 _ => break,
             }
         }
-        if is_success(status) {
+        let outcome = if is_success(status) {
             Ok(status)
         } else {
             Err(AttemptFailure::HttpStatus(status))
-        }
+        };
+        (outcome, retry_after)
     }
 }
 

@@ -21,6 +21,8 @@ pub struct Attempt {
     pub latency: Duration,
     /// Why the attempt failed; `None` when it succeeded.
     pub failure: Option<AttemptFailure>,
+    /// The wait the response's `Retry-After` asked for, if it had one.
+    pub retry_after: Option<Duration>,
     /// The delay before the next attempt, when one is scheduled.
     pub next_retry_in: Option<Duration>,
 }
@@ -43,6 +45,8 @@ pub enum DeliveryResult {
     /// The single attempt of a `retry: none` webhook failed (Momento's
     /// "timed out").
     TimedOut,
+    /// The endpoint answered `410 Gone`: stop sending to it.
+    Gone,
 }
 
 /// The whole story of one message to one endpoint.

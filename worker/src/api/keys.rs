@@ -5,8 +5,9 @@ use serde::Serialize;
 use serde_json::json;
 use worker::Response;
 
-use super::{Call, json_response, no_content};
+use super::Call;
 use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, no_content};
 use crate::platform::{now_ms, random_bytes};
 use crate::store::StoredKey;
 

@@ -5,23 +5,21 @@ mod keys;
 mod topics;
 mod webhooks;
 
-pub(crate) use webhooks::target;
-
 use edgehooks_core::Error as CoreError;
 use edgehooks_core::access::{
     API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::{Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::parse_json;
 use crate::platform::admin_key;
 use crate::routes::{Matched, Route, resolve};
 use crate::store::Store;
 
 /// The largest JSON body of a management call.
-const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// Answers one API request; every failure becomes a JSON error.
 pub(crate) async fn handle(req: Request, env: Env) -> worker::Result<Response> {
@@ -120,12 +118,7 @@ impl Call {
     /// The JSON body as `T`; an empty body reads as `{}` when `empty_ok`.
     async fn json<T: DeserializeOwned>(&mut self, empty_ok: bool) -> ApiResult<T> {
         let body = self.body(MAX_JSON_BODY_BYTES).await?;
-        let body: &[u8] = if body.is_empty() && empty_ok {
-            b"{}"
-        } else {
-            &body
-        };
-        serde_json::from_slice(body).map_err(|e| ApiError::invalid_json(&e))
+        parse_json(&body, empty_ok)
     }
 
     fn param(&self, name: &str) -> &str {
@@ -134,11 +127,7 @@ impl Call {
 
     /// A query parameter.
     fn query(&self, name: &str) -> ApiResult<Option<String>> {
-        let url = self.req.url()?;
-        Ok(url
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned()))
+        crate::http::query(&self.req, name)
     }
 
     /// Whether the request asks to create only (`If-None-Match: *`).
@@ -158,14 +147,4 @@ impl Call {
                 .ok_or_else(|| ApiError::new(400, "invalid_limit", "limit must be 1 to 100")),
         }
     }
-}
-
-/// A JSON response with `status`.
-fn json_response<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
-    Ok(Response::from_json(body)?.with_status(status))
-}
-
-/// An empty 204 response.
-fn no_content() -> ApiResult<Response> {
-    Ok(Response::empty()?.with_status(204))
 }

@@ -1,13 +1,15 @@
-//! Publishing: the topic numbers the message, the dispatcher fans it out.
+//! Publishing and subscribing.
 
 use edgehooks_core::access::Permission;
 use edgehooks_core::limits::MAX_MESSAGE_BYTES;
 use edgehooks_core::{Message, validate_name};
 use worker::Response;
 
-use super::{Call, json_response};
-use crate::dispatch::Dispatcher;
+use super::Call;
 use crate::error::{ApiError, ApiResult};
+use crate::http::json_response;
+use crate::publish::publish as publish_message;
+use crate::topic::client::TopicClient;
 
 /// `POST /v1/caches/{cache}/topics/{topic}`: the body is the message (text,
 /// JSON or bytes, at most 1 MiB).
@@ -23,15 +25,15 @@ pub(super) async fn publish(mut call: Call) -> ApiResult<Response> {
         serde_json::from_slice::<serde::de::IgnoredAny>(&body)
             .map_err(|e| ApiError::invalid_json(&e))?;
     }
-    let published = Dispatcher::new(&call.env, &call.store)
-        .publish(
-            &cache,
-            &topic,
-            Message::from_bytes(body),
-            call.caller.publish_origin(),
-            call.caller.token_id(),
-        )
-        .await?;
+    let published = publish_message(
+        &call.env,
+        &cache,
+        &topic,
+        Message::from_bytes(body),
+        call.caller.publish_origin(),
+        call.caller.token_id(),
+    )
+    .await?;
     json_response(200, &published)
 }
 
@@ -45,5 +47,7 @@ pub(super) async fn subscribe(call: Call) -> ApiResult<Response> {
     validate_name(topic, "topic name")?;
     call.caller.authorize(cache, Permission::Publish)?;
     let last_event_id = call.req.headers().get("last-event-id")?;
-    call.store.subscribe(cache, topic, last_event_id).await
+    TopicClient::new(&call.env, cache, topic)?
+        .subscribe(last_event_id.as_deref())
+        .await
 }

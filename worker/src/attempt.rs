@@ -5,12 +5,13 @@ use core::time::Duration;
 
 use edgehooks_core::{
     AttemptFailure, Envelope, Error as CoreError, Webhook, WebhookConfig, delivery_headers,
-    is_success, validate_post_url,
+    is_success, parse_retry_after, validate_post_url,
 };
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
 use worker::{
     AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    ResponseBody,
 };
 
 use crate::platform::now_ms;
@@ -53,6 +54,19 @@ pub(crate) enum Outcome {
     Retrying,
     DeadLettered,
     TimedOut,
+    /// The endpoint answered 410 Gone: the message is given up and the
+    /// webhook disabled.
+    Gone,
+}
+
+/// An attempt made: its record, and what the sender needs to decide what
+/// follows.
+pub(crate) struct Attempted {
+    pub(crate) record: AttemptRecord,
+    /// Why it failed; `None` when it was delivered.
+    pub(crate) failure: Option<AttemptFailure>,
+    /// The wait the receiver's `Retry-After` asked for.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 /// Why an attempt failed: a stable code and words for people.
@@ -79,13 +93,17 @@ impl AttemptError {
 }
 
 /// Sends `envelope` to `target` once (attempt number `attempt`). The
-/// envelope's `event_timestamp` and the signature's timestamp are set now.
+/// envelope's `event_timestamp` and the signature's timestamp are set now,
+/// and the timeout starts now: callers keep fewer requests in flight than
+/// the platform opens at once, so the request is sent now too. The
+/// response body is never read: it is cancelled, which frees the
+/// connection.
 pub(crate) async fn attempt(
     target: &Target,
     mut envelope: Envelope,
     attempt: u32,
     policy: edgehooks_core::UrlPolicy,
-) -> AttemptRecord {
+) -> Attempted {
     let sent_at = now_ms();
     envelope.event_timestamp = sent_at;
     let mut record = AttemptRecord {
@@ -102,19 +120,23 @@ pub(crate) async fn attempt(
         outcome: None,
         next_retry_at: None,
     };
+    let not_sent = |mut record: AttemptRecord, error| {
+        record.error = Some(error);
+        Attempted {
+            record,
+            failure: Some(AttemptFailure::RequestFailed),
+            retry_after: None,
+        }
+    };
     // The URL passed when it was saved; the deployment's policy may have
     // changed since, so it is checked again before anything is sent.
     if let Err(err) = validate_post_url(&target.config.destination.post_url, policy) {
-        record.error = Some(AttemptError::from_core(err));
-        return record;
+        return not_sent(record, AttemptError::from_core(err));
     }
     let body = envelope.to_json();
     let request = match build_request(target, &body, sent_at / 1000) {
         Ok(request) => request,
-        Err(error) => {
-            record.error = Some(error);
-            return record;
-        }
+        Err(error) => return not_sent(record, error),
     };
     let controller = AbortController::default();
     let signal = controller.signal();
@@ -125,10 +147,21 @@ pub(crate) async fn attempt(
     ))));
     let outcome = select(send, timeout).await;
     record.latency_ms = now_ms().saturating_sub(sent_at);
+    let mut retry_after = None;
     let failure = match outcome {
         Either::Left((Ok(response), _)) => {
             let status = response.status_code();
             record.status_code = Some(status);
+            retry_after = response
+                .headers()
+                .get("retry-after")
+                .ok()
+                .flatten()
+                .and_then(|v| parse_retry_after(&v, sent_at / 1000));
+            if let ResponseBody::Stream(body) = response.body() {
+                // Nothing is read; the promise needs no waiting for.
+                drop(body.cancel());
+            }
             if is_success(status) {
                 record.delivered = true;
                 None
@@ -143,7 +176,11 @@ pub(crate) async fn attempt(
         }
     };
     record.error = failure.map(AttemptError::from_failure);
-    record
+    Attempted {
+        record,
+        failure,
+        retry_after,
+    }
 }
 
 fn build_request(target: &Target, body: &[u8], timestamp: u64) -> Result<Request, AttemptError> {

@@ -1,0 +1,460 @@
+//! A webhook's configuration and secrets: the management operations, each a
+//! change made one at a time in the webhook's own object (so no change is
+//! lost or undone by a stale read), followed by the updates of the copies
+//! that others read: the subscription in each of its topics and its entry
+//! in the KV index.
+//!
+//! Every change writes the webhook and a note of the updates still to make
+//! (`sync`) in one step; the updates follow, and the note is cleared once
+//! they are all made. If they fail or the runtime stops, the object's alarm
+//! makes them later. Topics keep a subscription only if it is of a later
+//! revision than the one they have, so an update arriving late changes
+//! nothing.
+
+use std::collections::BTreeSet;
+
+use edgehooks_core::{
+    DeliveryStats, Message, Scheme, SecretString, WebhookConfig, WebhookInput, WebhookPatch,
+    WebhookSecrets, WebhookStatus, delivery_id, new_webhook_secret, secret::validate_secret,
+    validate_grace_seconds, verification_secret,
+};
+use futures_util::{StreamExt, stream};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::Response;
+
+use super::client::owner;
+use super::object::WebhookAgent;
+use super::{log, outbox};
+use crate::attempt::Target;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, json_text, no_content, parse_json};
+use crate::platform::{MAX_IN_FLIGHT, now_ms, random_bytes, sealing_key, url_policy};
+use crate::seal::Sealer;
+use crate::store::Store;
+use crate::topic::client::{PublishRequest, SYSTEM_TOPIC, Subscription, TopicClient};
+
+/// A webhook as its object stores it: its configuration, its sealed
+/// secrets, its times, its generation (which a namesake created after a
+/// delete does not share) and the revision of its last change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredWebhook {
+    pub(crate) config: WebhookConfig,
+    pub(crate) sealed_secrets: String,
+    pub(crate) created_at: u64,
+    pub(crate) updated_at: u64,
+    pub(crate) generation: u64,
+    pub(crate) revision: u64,
+}
+
+/// The last generation and revision given by an object; kept when its
+/// webhook is deleted, so both only ever grow.
+#[derive(Clone, Copy, Default, Serialize, Deserialize)]
+struct Lineage {
+    generation: u64,
+    revision: u64,
+}
+
+/// The updates a change still has to make: subscriptions to write, topics
+/// to leave, and the index entry (written, or removed when the webhook is
+/// gone).
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct PendingSync {
+    cache: String,
+    name: String,
+    revision: u64,
+    subscribe: Vec<String>,
+    unsubscribe: Vec<String>,
+}
+
+/// A webhook as the API shows it: its configuration, status and times
+/// (and its delivery statistics in the details call).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WebhookView<'a> {
+    #[serde(flatten)]
+    config: &'a WebhookConfig,
+    status: WebhookStatus,
+    created_at: u64,
+    updated_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statistics: Option<DeliveryStats>,
+}
+
+impl<'a> From<&'a StoredWebhook> for WebhookView<'a> {
+    fn from(stored: &'a StoredWebhook) -> Self {
+        WebhookView {
+            config: &stored.config,
+            status: stored.config.status(),
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            statistics: None,
+        }
+    }
+}
+
+/// The secret a receiver verifies with, in Momento's getWebhookSecret shape.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretView<'a> {
+    secret: &'a str,
+    webhook_name: &'a str,
+    cache_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grace_ends_at: Option<u64>,
+}
+
+impl StoredWebhook {
+    /// `cache/name`: what its sealed secrets are bound to.
+    pub(crate) fn owner(&self) -> String {
+        owner(&self.config.id.cache_name, &self.config.id.webhook_name)
+    }
+}
+
+fn sealer(agent: &WebhookAgent) -> ApiResult<Sealer> {
+    Ok(Sealer::new(&sealing_key(&agent.env)?))
+}
+
+/// A fresh secret for `scheme`, or the user's own after checking it.
+fn new_secret(scheme: Scheme, supplied: Option<String>) -> ApiResult<SecretString> {
+    match supplied {
+        Some(secret) => {
+            validate_secret(scheme, &secret)?;
+            Ok(SecretString::new(secret))
+        }
+        None => Ok(new_webhook_secret(scheme, &random_bytes::<32>()?)),
+    }
+}
+
+/// `PUT`: creates the webhook (201) or replaces it (200), returning the
+/// secret a receiver verifies with as `secretString`. With `create_only`
+/// an existing webhook is left as it is: 412 `already_exists`.
+pub(super) async fn put(
+    agent: &WebhookAgent,
+    cache: &str,
+    name: &str,
+    body: &[u8],
+    create_only: bool,
+) -> ApiResult<Response> {
+    let mut input: WebhookInput = parse_json(body, false)?;
+    let supplied = input.secret.take();
+    let policy = url_policy(&agent.env);
+    let sealer = sealer(agent)?;
+    let _change = agent.changes.lock().await;
+    let previous = agent.webhook();
+    if previous.is_some() && create_only {
+        return Err(ApiError::new(
+            412,
+            "already_exists",
+            "a webhook with this name already exists",
+        ));
+    }
+    let now = now_ms();
+    let (config, secrets, created_at) = match &previous {
+        Some(old) => {
+            let config = input.replace(&old.config, policy)?;
+            let secrets = match supplied {
+                Some(secret) => WebhookSecrets::new(new_secret(config.scheme, Some(secret))?),
+                None => sealer.open(&old.sealed_secrets, &old.owner())?,
+            };
+            (config, secrets, old.created_at)
+        }
+        None => {
+            let config = input.validate(cache, name, policy)?;
+            let secrets = WebhookSecrets::new(new_secret(config.scheme, supplied)?);
+            (config, secrets, now)
+        }
+    };
+    let lineage = lineage(agent)?;
+    let stored = StoredWebhook {
+        sealed_secrets: sealer.seal(&secrets, &owner(cache, name))?,
+        config,
+        created_at,
+        updated_at: now,
+        generation: previous
+            .as_ref()
+            .map_or(lineage.generation.max(now.saturating_sub(1)) + 1, |old| {
+                old.generation
+            }),
+        revision: lineage.revision + 1,
+    };
+    let receiver_secret = verification_secret(stored.config.scheme, secrets.current())?;
+    let body =
+        json!({"secretString": receiver_secret.expose(), "webhook": WebhookView::from(&stored)});
+    save(agent, cache, name, Some(stored))?;
+    finish_sync(agent).await?;
+    json_response(if previous.is_some() { 200 } else { 201 }, &body)
+}
+
+/// `PATCH`: changes the given fields; the scheme cannot change.
+pub(super) async fn patch(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+    let patch: WebhookPatch = parse_json(body, false)?;
+    let _change = agent.changes.lock().await;
+    let mut stored = (*agent.existing()?).clone();
+    stored.config = patch.apply(&stored.config, url_policy(&agent.env))?;
+    stored.updated_at = now_ms();
+    stored.revision = lineage(agent)?.revision + 1;
+    let receiving = stored.config.receiving();
+    let reply = json_response(200, &WebhookView::from(&stored))?;
+    let (cache, name) = names(&stored);
+    save(agent, &cache, &name, Some(stored))?;
+    if !receiving {
+        outbox::give_up_pending(&agent.sql, now_ms())?;
+    }
+    finish_sync(agent).await?;
+    Ok(reply)
+}
+
+/// `DELETE`: the webhook, its outbox and its log go at once; nothing is
+/// sent afterwards.
+pub(super) async fn delete(agent: &WebhookAgent) -> ApiResult<Response> {
+    let _change = agent.changes.lock().await;
+    let stored = agent.existing()?;
+    let (cache, name) = names(&stored);
+    save(agent, &cache, &name, None)?;
+    outbox::clear(&agent.sql)?;
+    log::clear(&agent.sql)?;
+    agent.sql.delete_meta("paused_until")?;
+    agent.paused_until.set(0);
+    finish_sync(agent).await?;
+    no_content()
+}
+
+/// `GET`: the webhook with its delivery statistics.
+pub(super) fn get(agent: &WebhookAgent) -> ApiResult<Response> {
+    let stored = agent.existing()?;
+    let (pending, given_up) = outbox::backlog(&agent.sql)?;
+    let mut view = WebhookView::from(&*stored);
+    view.statistics = Some(log::stats(&agent.sql)?.with_backlog(pending, given_up));
+    json_response(200, &view)
+}
+
+/// `GET .../secret`: what a receiver verifies with (the `whpk_` public key
+/// for `standard-v1a`).
+pub(super) fn secret(agent: &WebhookAgent) -> ApiResult<Response> {
+    let stored = agent.existing()?;
+    let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
+    secret_response(&stored, &secrets, now_ms())
+}
+
+fn secret_response(
+    stored: &StoredWebhook,
+    secrets: &WebhookSecrets,
+    now: u64,
+) -> ApiResult<Response> {
+    let receiver = verification_secret(stored.config.scheme, secrets.current())?;
+    let id = &stored.config.id;
+    json_response(
+        200,
+        &SecretView {
+            secret: receiver.expose(),
+            webhook_name: &id.webhook_name,
+            cache_name: &id.cache_name,
+            grace_ends_at: secrets.grace_ends_ms(now),
+        },
+    )
+}
+
+/// The body of a rotation: both fields optional.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RotateInput {
+    #[serde(default)]
+    grace_seconds: u32,
+    secret: Option<String>,
+}
+
+/// `POST .../secret/rotate`: a new secret; the old one keeps signing for
+/// `graceSeconds` (0 by default, the Momento behaviour). Attempts not yet
+/// made sign with the new one.
+pub(super) async fn rotate(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+    let input: RotateInput = parse_json(body, true)?;
+    validate_grace_seconds(input.grace_seconds)?;
+    let sealer = sealer(agent)?;
+    let _change = agent.changes.lock().await;
+    let mut stored = (*agent.existing()?).clone();
+    let mut secrets = sealer.open(&stored.sealed_secrets, &stored.owner())?;
+    let now = now_ms();
+    secrets.rotate(
+        new_secret(stored.config.scheme, input.secret)?,
+        input.grace_seconds,
+        now,
+    )?;
+    stored.sealed_secrets = sealer.seal(&secrets, &stored.owner())?;
+    stored.updated_at = now;
+    stored.revision = lineage(agent)?.revision + 1;
+    let reply = secret_response(&stored, &secrets, now)?;
+    let (cache, name) = names(&stored);
+    save(agent, &cache, &name, Some(stored))?;
+    finish_sync(agent).await?;
+    Ok(reply)
+}
+
+/// The signing target of `stored` for `message_id` at `now_ms`.
+pub(super) fn target(
+    agent: &WebhookAgent,
+    stored: &StoredWebhook,
+    message_id: &str,
+    now_ms: u64,
+) -> ApiResult<Target> {
+    let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
+    let scheme = stored.config.scheme;
+    let signer =
+        edgehooks_core::Webhook::with_secrets(scheme, &secrets.signing_secrets(scheme, now_ms))?;
+    Ok(Target {
+        delivery_id: delivery_id(message_id, &stored.config.id.webhook_name),
+        config: stored.config.clone(),
+        signer,
+    })
+}
+
+/// Disables the webhook of `generation` with `reason` (it failed for too
+/// long, or its endpoint is gone), gives up what it has pending, and
+/// publishes a `webhook.disabled` event on the cache's system topic.
+pub(super) async fn disable(
+    agent: &WebhookAgent,
+    generation: u64,
+    reason: String,
+    failing_since: Option<u64>,
+) -> ApiResult<()> {
+    let _change = agent.changes.lock().await;
+    let Some(current) = agent.webhook() else {
+        return Ok(());
+    };
+    if current.generation != generation || current.config.disabled_reason.is_some() {
+        return Ok(());
+    }
+    let mut stored = (*current).clone();
+    stored.config.disabled_reason = Some(reason.clone());
+    stored.updated_at = now_ms();
+    stored.revision = lineage(agent)?.revision + 1;
+    let (cache, name) = names(&stored);
+    save(agent, &cache, &name, Some(stored))?;
+    outbox::give_up_pending(&agent.sql, now_ms())?;
+    finish_sync(agent).await?;
+    let event = json!({
+        "type": "webhook.disabled",
+        "cache": cache,
+        "webhook": name,
+        "reason": reason,
+        "failingSince": failing_since,
+    });
+    TopicClient::new(&agent.env, &cache, SYSTEM_TOPIC)?
+        .publish(&PublishRequest {
+            cache: cache.clone(),
+            topic: SYSTEM_TOPIC.to_owned(),
+            token_id: String::new(),
+            external_api: false,
+            sync_by_caller: false,
+            message: Message::Text(event.to_string()),
+        })
+        .await?;
+    Ok(())
+}
+
+fn names(stored: &StoredWebhook) -> (String, String) {
+    let id = &stored.config.id;
+    (id.cache_name.clone(), id.webhook_name.clone())
+}
+
+fn lineage(agent: &WebhookAgent) -> ApiResult<Lineage> {
+    Ok(agent.sql.meta("lineage")?.unwrap_or_default())
+}
+
+/// Writes `next` (or its absence) for webhook `cache/name`, with its
+/// lineage and the updates it calls for, in one synchronous step.
+fn save(
+    agent: &WebhookAgent,
+    cache: &str,
+    name: &str,
+    next: Option<StoredWebhook>,
+) -> ApiResult<()> {
+    let mut lineage = lineage(agent)?;
+    let previous: Option<PendingSync> = agent.sql.meta("sync")?;
+    let mut leave: BTreeSet<String> = previous
+        .map(|p| p.subscribe.into_iter().chain(p.unsubscribe).collect())
+        .unwrap_or_default();
+    if let Some(current) = agent.webhook() {
+        leave.extend(current.config.topics.iter().cloned());
+    }
+    let subscribe = next
+        .as_ref()
+        .map_or_else(Vec::new, |n| n.config.topics.clone());
+    for topic in &subscribe {
+        leave.remove(topic);
+    }
+    match &next {
+        Some(next) => {
+            lineage.generation = lineage.generation.max(next.generation);
+            lineage.revision = lineage.revision.max(next.revision);
+            agent.sql.set_meta("webhook", next)?;
+        }
+        None => {
+            lineage.revision += 1;
+            agent.sql.delete_meta("webhook")?;
+        }
+    }
+    agent.sql.set_meta("lineage", &lineage)?;
+    agent.sql.set_meta(
+        "sync",
+        &PendingSync {
+            cache: cache.to_owned(),
+            name: name.to_owned(),
+            revision: lineage.revision,
+            subscribe,
+            unsubscribe: leave.into_iter().collect(),
+        },
+    )?;
+    agent.keep(next);
+    Ok(())
+}
+
+/// Makes the updates the last change noted: the webhook's subscription in
+/// each of its topics (at most 5 calls at once), its removal from the
+/// topics it left, and its index entry; then clears the note. If anything
+/// fails, the alarm tries again. The caller holds `changes`.
+pub(super) async fn finish_sync(agent: &WebhookAgent) -> ApiResult<()> {
+    let Some(pending) = agent.sql.meta::<PendingSync>("sync")? else {
+        return Ok(());
+    };
+    agent.wake_at(now_ms() + 10_000).await?;
+    let webhook = agent.webhook();
+    let (cache, name) = (pending.cache.as_str(), pending.name.as_str());
+    let subscription = webhook.as_ref().map(|w| Subscription {
+        config: w.config.clone(),
+        generation: w.generation,
+        revision: w.revision,
+    });
+    let env = &agent.env;
+    let subscribe = pending
+        .subscribe
+        .iter()
+        .filter(|_| subscription.is_some())
+        .map(|topic| (topic, true));
+    let unsubscribe = pending.unsubscribe.iter().map(|topic| (topic, false));
+    let results: Vec<ApiResult<()>> = stream::iter(subscribe.chain(unsubscribe))
+        .map(|(topic, join)| {
+            let subscription = subscription.as_ref();
+            async move {
+                let client = TopicClient::new(env, cache, topic)?;
+                match subscription.filter(|_| join) {
+                    Some(subscription) => client.subscribe_webhook(name, subscription).await,
+                    None => client.unsubscribe_webhook(name, pending.revision).await,
+                }
+            }
+        })
+        .buffer_unordered(MAX_IN_FLIGHT)
+        .collect()
+        .await;
+    results.into_iter().collect::<ApiResult<Vec<()>>>()?;
+    let store = Store::new(env)?;
+    match &webhook {
+        Some(webhook) => {
+            let listed = json_text(&WebhookView::from(&**webhook), "encoding webhook")?;
+            store.index_webhook(cache, name, listed).await?;
+        }
+        None => store.unindex_webhook(cache, name).await?,
+    }
+    agent.sql.delete_meta("sync")
+}

@@ -1,0 +1,100 @@
+//! HTTP plumbing shared by the API and the Durable Objects: query
+//! parameters, JSON bodies and replies, and calls to an object's stub. An
+//! object answers in the API's own shapes, so its replies (errors included)
+//! can be passed on unchanged.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use worker::{Method, Request, RequestInit, Response, Stub};
+
+use crate::error::{ApiError, ApiResult};
+
+/// A query parameter of `req`.
+pub(crate) fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned()))
+}
+
+/// `body` parsed as `T`; an empty body reads as `{}` when `empty_ok`.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], empty_ok: bool) -> ApiResult<T> {
+    let body: &[u8] = if body.is_empty() && empty_ok {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid_json(&e))
+}
+
+/// `value` as JSON text; `what` names it in the log if it cannot be encoded.
+pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T, what: &'static str) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal(what, e))
+}
+
+/// A JSON response with `status`.
+pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+/// An empty 204 response.
+pub(crate) fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// The address of operation `path` with `params` (encoded); the host is a
+/// placeholder, since a stub routes by object, not by host.
+pub(crate) fn object_url(path: &str, params: &[(&str, &str)]) -> ApiResult<String> {
+    let url = worker::Url::parse_with_params(&format!("https://object{path}"), params)
+        .map_err(|e| ApiError::internal("building an object call", e))?;
+    Ok(url.into())
+}
+
+/// Sends `method url` with `body` to an object's `stub`.
+pub(crate) async fn call(
+    stub: &Stub,
+    method: Method,
+    url: &str,
+    body: Option<Vec<u8>>,
+) -> ApiResult<Response> {
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(body) = body {
+        init.with_body(Some(worker::js_sys::Uint8Array::from(&body[..]).into()));
+    }
+    let request = Request::new_with_init(url, &init)?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+/// An object's 2xx reply read as `T`; any other reply becomes its error.
+pub(crate) async fn read_reply<T: DeserializeOwned>(
+    response: Response,
+    what: &'static str,
+) -> ApiResult<T> {
+    let mut response = passed(response).await?;
+    let text = response.text().await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(what, e))
+}
+
+/// An object's 2xx reply as it is; any other reply becomes its error.
+pub(crate) async fn passed(mut response: Response) -> ApiResult<Response> {
+    let status = response.status_code();
+    if (200..300).contains(&status) {
+        return Ok(response);
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        error: Inner,
+    }
+    #[derive(Deserialize)]
+    struct Inner {
+        code: String,
+        message: String,
+    }
+    let text = response.text().await.unwrap_or_default();
+    Err(match serde_json::from_str::<Body>(&text) {
+        Ok(Body { error }) => ApiError::new(status, error.code, error.message),
+        Err(_) => ApiError::internal("object call failed", status),
+    })
+}

@@ -1,0 +1,118 @@
+//! The protocol of the `Topic` object, and the typed client the rest of the
+//! Worker calls it with.
+
+use edgehooks_core::{Message, WebhookConfig};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Method, Response, Stub};
+
+use crate::error::ApiResult;
+use crate::http::{call, json_text, object_url, passed, read_reply};
+use crate::platform::TOPICS_DO;
+
+/// The topic of the service's own events (`webhook.disabled`), in each
+/// cache.
+pub(crate) const SYSTEM_TOPIC: &str = "edgehooks.system";
+
+/// A message to number and hand off.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PublishRequest {
+    pub(crate) cache: String,
+    pub(crate) topic: String,
+    /// The publishing key's token id; `""` for the operator.
+    pub(crate) token_id: String,
+    /// Published with an issued API key (the `ignoreForApi` loop guard).
+    pub(crate) external_api: bool,
+    /// The caller delivers to `sync` webhooks itself (the publish call);
+    /// when false every recipient is handed off.
+    pub(crate) sync_by_caller: bool,
+    pub(crate) message: Message,
+}
+
+/// What the topic answers: the message's number, how many deliveries it
+/// stored for hand-off, and the `sync` webhooks left to the caller.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Numbered {
+    pub(crate) sequence: u64,
+    pub(crate) publish_timestamp: u64,
+    pub(crate) handed_off: usize,
+    pub(crate) sync: Vec<Recipient>,
+}
+
+/// A webhook that receives a message: its name, and the generation of it
+/// that the message was published for (a namesake created later is
+/// another generation and does not receive it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Recipient {
+    pub(crate) name: String,
+    pub(crate) generation: u64,
+}
+
+/// A webhook as its topics keep it: its configuration (never its secrets),
+/// its generation, and the revision of the change that wrote it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Subscription {
+    pub(crate) config: WebhookConfig,
+    pub(crate) generation: u64,
+    pub(crate) revision: u64,
+}
+
+impl AsRef<WebhookConfig> for Subscription {
+    fn as_ref(&self) -> &WebhookConfig {
+        &self.config
+    }
+}
+
+/// Calls the object of one topic.
+pub(crate) struct TopicClient {
+    stub: Stub,
+}
+
+impl TopicClient {
+    /// The client of topic `topic` in `cache`.
+    pub(crate) fn new(env: &Env, cache: &str, topic: &str) -> ApiResult<Self> {
+        let stub = env
+            .durable_object(TOPICS_DO)?
+            .id_from_name(&format!("{cache}/{topic}"))?
+            .get_stub()?;
+        Ok(TopicClient { stub })
+    }
+
+    /// Numbers `request`'s message, stores it with its hand-offs, and
+    /// returns once they are durable.
+    pub(crate) async fn publish(&self, request: &PublishRequest) -> ApiResult<Numbered> {
+        let body = json_text(request, "encoding message")?;
+        let url = object_url("/publish", &[])?;
+        let reply = call(&self.stub, Method::Post, &url, Some(body.into_bytes())).await?;
+        read_reply(reply, "reading topic reply").await
+    }
+
+    /// The topic's event stream, from `last_event_id` on.
+    pub(crate) async fn subscribe(&self, last_event_id: Option<&str>) -> ApiResult<Response> {
+        let params: Vec<(&str, &str)> = last_event_id.map(|id| ("after", id)).into_iter().collect();
+        let url = object_url("/subscribe", &params)?;
+        passed(call(&self.stub, Method::Get, &url, None).await?).await
+    }
+
+    /// Writes webhook `name`'s subscription (ignored if the topic holds a
+    /// later revision).
+    pub(crate) async fn subscribe_webhook(
+        &self,
+        name: &str,
+        subscription: &Subscription,
+    ) -> ApiResult<()> {
+        let body = json_text(subscription, "encoding subscription")?;
+        let url = object_url("/subscribers", &[("name", name)])?;
+        passed(call(&self.stub, Method::Put, &url, Some(body.into_bytes())).await?).await?;
+        Ok(())
+    }
+
+    /// Removes webhook `name` as of `revision` (a later one stays).
+    pub(crate) async fn unsubscribe_webhook(&self, name: &str, revision: u64) -> ApiResult<()> {
+        let revision = revision.to_string();
+        let url = object_url("/subscribers", &[("name", name), ("revision", &revision)])?;
+        passed(call(&self.stub, Method::Delete, &url, None).await?).await?;
+        Ok(())
+    }
+}

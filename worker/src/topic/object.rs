@@ -1,0 +1,295 @@
+//! The `Topic` Durable Object, one per `cache/topic`.
+//!
+//! SQLite tables: `meta` (`sequence`: the last number given; `name`: the
+//! cache and topic), `subscribers` (each webhook's [`Subscription`]),
+//! `messages` (a message while it still has hand-offs to make), and
+//! `handoffs` (one row per message and webhook it still owes). A publish
+//! numbers its message and writes all of these in one synchronous step, so
+//! they commit together before the publish is answered; the alarm then
+//! hands them off (see `handoff`).
+
+use core::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use edgehooks_core::{Envelope, Message, PublishOrigin, plan_fan_out};
+use serde::{Deserialize, Serialize};
+use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
+
+use super::client::{Numbered, PublishRequest, Recipient, Subscription};
+use super::stream::Streams;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, no_content, parse_json, query};
+use crate::platform::{now_ms, set_alarm};
+use crate::sql::{Sql, int};
+
+/// The cache and topic an object serves, stored at its first publish.
+#[derive(Clone, Serialize, Deserialize)]
+pub(super) struct TopicName {
+    pub(super) cache: String,
+    pub(super) topic: String,
+}
+
+/// One instance per `cache/topic`.
+#[durable_object(alarm)]
+pub struct Topic {
+    pub(super) state: State,
+    pub(super) env: Env,
+    pub(super) sql: Sql,
+    /// The tables exist and `sequence` and `subscribers` are read.
+    loaded: Cell<bool>,
+    /// The last number given.
+    sequence: Cell<u64>,
+    subscribers: RefCell<BTreeMap<String, Subscription>>,
+    /// When the alarm this object set will go off, until it starts.
+    alarm_at: Cell<Option<u64>>,
+    pub(super) handoff: super::handoff::Backoff,
+    streams: Streams,
+}
+
+impl DurableObject for Topic {
+    fn new(state: State, env: Env) -> Self {
+        Topic {
+            sql: Sql::new(&state),
+            state,
+            env,
+            loaded: Cell::new(false),
+            sequence: Cell::new(0),
+            subscribers: RefCell::new(BTreeMap::new()),
+            alarm_at: Cell::new(None),
+            handoff: super::handoff::Backoff::default(),
+            streams: Streams::default(),
+        }
+    }
+
+    /// `POST /publish` (a [`PublishRequest`]; replies [`Numbered`]),
+    /// `GET /subscribe?after=` (the event stream), `PUT /subscribers?name=`
+    /// (a [`Subscription`]) and `DELETE /subscribers?name=&revision=`.
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.route(req).await {
+            Ok(response) => Ok(response),
+            Err(err) => err.into_response(),
+        }
+    }
+
+    /// Hands stored messages off to their webhooks. Failures never escape
+    /// (the platform retries a failing alarm only a few times): the run
+    /// sets its own next alarm instead.
+    async fn alarm(&self) -> Result<Response> {
+        self.alarm_at.set(None);
+        if let Err(err) = self.load() {
+            worker::console_error!("topic alarm: {}", err.message);
+        } else {
+            super::handoff::run(self).await;
+        }
+        Response::empty()
+    }
+}
+
+impl Topic {
+    async fn route(&self, mut req: Request) -> ApiResult<Response> {
+        self.load()?;
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, "/publish") => {
+                let request: PublishRequest = parse_json(&req.bytes().await?, false)?;
+                let numbered = self.publish(request)?;
+                if numbered.handed_off > 0 {
+                    self.wake().await?;
+                }
+                json_response(200, &numbered)
+            }
+            (Method::Get, "/subscribe") => {
+                let after = query(&req, "after")?.and_then(|id| id.trim().parse().ok());
+                self.streams.subscribe(after, self.sequence.get())
+            }
+            (Method::Put, "/subscribers") => {
+                let name = required(&req, "name")?;
+                let subscription: Subscription = parse_json(&req.bytes().await?, false)?;
+                self.subscribe_webhook(name, subscription)?;
+                no_content()
+            }
+            (Method::Delete, "/subscribers") => {
+                let name = required(&req, "name")?;
+                let revision = required(&req, "revision")?.parse().unwrap_or(0);
+                self.unsubscribe_webhook(&name, revision)?;
+                no_content()
+            }
+            _ => Err(ApiError::not_found("no such topic operation")),
+        }
+    }
+
+    /// Creates the tables and reads the sequence and subscribers, once per
+    /// object lifetime.
+    fn load(&self) -> ApiResult<()> {
+        if self.loaded.get() {
+            return Ok(());
+        }
+        self.sql.create_meta()?;
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS subscribers \
+             (name TEXT PRIMARY KEY, subscription TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, \
+             published_at INTEGER NOT NULL, token_id TEXT NOT NULL, body BLOB NOT NULL, \
+             is_text INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS handoffs (webhook TEXT NOT NULL, \
+             generation INTEGER NOT NULL, seq INTEGER NOT NULL, \
+             PRIMARY KEY (webhook, generation, seq))",
+            "CREATE INDEX IF NOT EXISTS handoffs_by_seq ON handoffs (seq)",
+        ] {
+            self.sql.exec(statement, vec![])?;
+        }
+        self.sequence
+            .set(self.sql.meta::<u64>("sequence")?.unwrap_or(0));
+        let rows: Vec<SubscriberRow> = self
+            .sql
+            .rows("SELECT name, subscription FROM subscribers", vec![])?;
+        let mut subscribers = BTreeMap::new();
+        for row in rows {
+            let subscription = serde_json::from_str(&row.subscription)
+                .map_err(|e| ApiError::internal("reading subscribers", e))?;
+            subscribers.insert(row.name, subscription);
+        }
+        *self.subscribers.borrow_mut() = subscribers;
+        self.loaded.set(true);
+        Ok(())
+    }
+
+    /// Numbers the message and stores it with a hand-off row for each
+    /// webhook that receives it, in one synchronous step: nothing else runs
+    /// in between, and it all commits before the reply leaves. Then the
+    /// message goes to the open streams.
+    fn publish(&self, request: PublishRequest) -> ApiResult<Numbered> {
+        let sequence = self.sequence.get() + 1;
+        let publish_timestamp = now_ms();
+        let origin = if request.external_api {
+            PublishOrigin::ExternalApi
+        } else {
+            PublishOrigin::Operator
+        };
+        let subscribers = self.subscribers.borrow();
+        let plan = plan_fan_out(subscribers.values(), &request.topic, origin);
+        let recipient = |s: &&Subscription| Recipient {
+            name: s.config.id.webhook_name.clone(),
+            generation: s.generation,
+        };
+        let (handed, sync): (Vec<Recipient>, Vec<Recipient>) = if request.sync_by_caller {
+            (
+                plan.background.iter().map(recipient).collect(),
+                plan.sync.iter().map(recipient).collect(),
+            )
+        } else {
+            let all = plan.background.iter().chain(&plan.sync);
+            (all.map(recipient).collect(), Vec::new())
+        };
+        drop(subscribers);
+
+        self.sql.set_meta("sequence", &sequence)?;
+        if !handed.is_empty() {
+            if sequence == 1 || self.sql.meta::<TopicName>("name")?.is_none() {
+                let name = TopicName {
+                    cache: request.cache.clone(),
+                    topic: request.topic.clone(),
+                };
+                self.sql.set_meta("name", &name)?;
+            }
+            let (body, is_text) = match &request.message {
+                Message::Text(text) => (text.as_bytes().to_vec(), 1),
+                Message::Bytes(bytes) => (bytes.clone(), 0),
+            };
+            self.sql.exec(
+                "INSERT INTO messages (seq, published_at, token_id, body, is_text) \
+                 VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    int(sequence),
+                    int(publish_timestamp),
+                    request.token_id.as_str().into(),
+                    body.into(),
+                    is_text.into(),
+                ],
+            )?;
+            for webhook in &handed {
+                self.sql.exec(
+                    "INSERT INTO handoffs (webhook, generation, seq) VALUES (?, ?, ?)",
+                    vec![
+                        webhook.name.as_str().into(),
+                        int(webhook.generation),
+                        int(sequence),
+                    ],
+                )?;
+            }
+        }
+        self.sequence.set(sequence);
+
+        self.streams.broadcast(&Envelope {
+            cache: request.cache,
+            topic: request.topic,
+            event_timestamp: publish_timestamp,
+            publish_timestamp,
+            topic_sequence_number: sequence,
+            token_id: request.token_id,
+            message: request.message,
+        });
+        Ok(Numbered {
+            sequence,
+            publish_timestamp,
+            handed_off: handed.len(),
+            sync,
+        })
+    }
+
+    /// Sets the alarm to now, so the hand-offs start.
+    pub(super) async fn wake(&self) -> ApiResult<()> {
+        self.wake_at(now_ms()).await
+    }
+
+    /// Sets the alarm to `at_ms`, unless it is set to go off sooner.
+    pub(super) async fn wake_at(&self, at_ms: u64) -> ApiResult<()> {
+        if self.alarm_at.get().is_some_and(|set| set <= at_ms) {
+            return Ok(());
+        }
+        set_alarm(&self.state, at_ms).await?;
+        self.alarm_at.set(Some(at_ms));
+        Ok(())
+    }
+
+    /// Stores `subscription` for `name`, unless a later revision is there.
+    fn subscribe_webhook(&self, name: String, subscription: Subscription) -> ApiResult<()> {
+        let mut subscribers = self.subscribers.borrow_mut();
+        if subscribers
+            .get(&name)
+            .is_some_and(|s| s.revision > subscription.revision)
+        {
+            return Ok(());
+        }
+        let text = crate::http::json_text(&subscription, "writing subscription")?;
+        self.sql.exec(
+            "INSERT INTO subscribers (name, subscription) VALUES (?, ?) \
+             ON CONFLICT (name) DO UPDATE SET subscription = excluded.subscription",
+            vec![name.as_str().into(), text.into()],
+        )?;
+        subscribers.insert(name, subscription);
+        Ok(())
+    }
+
+    /// Removes `name` as of `revision`, unless a later revision is there.
+    fn unsubscribe_webhook(&self, name: &str, revision: u64) -> ApiResult<()> {
+        let mut subscribers = self.subscribers.borrow_mut();
+        if subscribers.get(name).is_some_and(|s| s.revision > revision) {
+            return Ok(());
+        }
+        self.sql
+            .exec("DELETE FROM subscribers WHERE name = ?", vec![name.into()])?;
+        subscribers.remove(name);
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct SubscriberRow {
+    name: String,
+    subscription: String,
+}
+
+/// A query parameter the protocol always sends.
+fn required(req: &Request, name: &str) -> ApiResult<String> {
+    query(req, name)?.ok_or_else(|| ApiError::new(400, "invalid_request", "missing parameter"))
+}
