@@ -68,6 +68,13 @@ impl WebhookSecrets {
         self.valid_retired(now_ms).map(|r| r.valid_until_ms).max()
     }
 
+    /// When the secrets a delivery is signed with next change (the first
+    /// retired secret still valid at `now_ms` expires); `None` when only
+    /// the current secret is valid.
+    pub fn signing_changes_at(&self, now_ms: u64) -> Option<u64> {
+        self.valid_retired(now_ms).map(|r| r.valid_until_ms).min()
+    }
+
     /// The secrets a delivery at `now_ms` is signed with. Schemes that carry
     /// several signatures get one per valid secret, newest first. The others
     /// keep signing with the oldest secret still in its grace period, so
@@ -115,9 +122,11 @@ mod tests {
         assert_eq!(secrets.signing_secrets(Scheme::Standard, 1_000), ["b", "a"]);
         assert_eq!(secrets.signing_secrets(Scheme::Github, 1_000), ["a"]);
         assert_eq!(secrets.grace_ends_ms(1_000), Some(61_000));
+        assert_eq!(secrets.signing_changes_at(1_000), Some(61_000));
         assert_eq!(secrets.signing_secrets(Scheme::Standard, 61_000), ["b"]);
         assert_eq!(secrets.signing_secrets(Scheme::Github, 61_000), ["b"]);
         assert_eq!(secrets.grace_ends_ms(61_000), None);
+        assert_eq!(secrets.signing_changes_at(61_000), None);
     }
 
     #[test]

@@ -75,6 +75,8 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
   }
   return {
     url,
+    /** The runtime's inspector port (DevTools protocol). */
+    inspector,
     log: () => log,
     async stop() {
       if (child.exitCode !== null) return;

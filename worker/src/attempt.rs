@@ -17,9 +17,9 @@ use worker::{
 use crate::platform::now_ms;
 
 /// A webhook ready to receive: where, how long to wait, and how to sign.
-pub(crate) struct Target {
-    pub(crate) config: WebhookConfig,
-    pub(crate) signer: Webhook,
+pub(crate) struct Target<'a> {
+    pub(crate) config: &'a WebhookConfig,
+    pub(crate) signer: &'a Webhook,
     /// The `webhook-id`: stable for one message and one webhook.
     pub(crate) delivery_id: String,
 }
@@ -99,7 +99,7 @@ impl AttemptError {
 /// response body is never read: it is cancelled, which frees the
 /// connection.
 pub(crate) async fn attempt(
-    target: &Target,
+    target: &Target<'_>,
     mut envelope: Envelope,
     attempt: u32,
     policy: edgehooks_core::UrlPolicy,
@@ -183,8 +183,12 @@ pub(crate) async fn attempt(
     }
 }
 
-fn build_request(target: &Target, body: &[u8], timestamp: u64) -> Result<Request, AttemptError> {
-    let signed = delivery_headers(&target.signer, &target.delivery_id, timestamp, body)
+fn build_request(
+    target: &Target<'_>,
+    body: &[u8],
+    timestamp: u64,
+) -> Result<Request, AttemptError> {
+    let signed = delivery_headers(target.signer, &target.delivery_id, timestamp, body)
         .map_err(AttemptError::from_core)?;
     let headers = Headers::new();
     for (name, value) in signed.iter() {

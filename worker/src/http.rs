@@ -5,9 +5,30 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Method, Request, RequestInit, Response, Stub};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Method, Request, RequestInit, Response, Stub, web_sys};
 
 use crate::error::{ApiError, ApiResult};
+
+/// The whole body of `req`, read in one piece.
+pub(crate) async fn request_body(req: &Request) -> ApiResult<Vec<u8>> {
+    array_buffer(req.inner().array_buffer()).await
+}
+
+/// The whole body of `response`, read in one piece (not chunk by chunk).
+pub(crate) async fn response_body(response: Response) -> ApiResult<Vec<u8>> {
+    let response: web_sys::Response = response.into();
+    array_buffer(response.array_buffer()).await
+}
+
+async fn array_buffer(
+    promise: Result<worker::js_sys::Promise, worker::wasm_bindgen::JsValue>,
+) -> ApiResult<Vec<u8>> {
+    let read =
+        |e: worker::wasm_bindgen::JsValue| ApiError::internal("reading a body", format!("{e:?}"));
+    let buffer = JsFuture::from(promise.map_err(read)?).await.map_err(read)?;
+    Ok(worker::js_sys::Uint8Array::new(&buffer).to_vec())
+}
 
 /// A query parameter of `req`.
 pub(crate) fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
@@ -72,13 +93,12 @@ pub(crate) async fn read_reply<T: DeserializeOwned>(
     response: Response,
     what: &'static str,
 ) -> ApiResult<T> {
-    let mut response = passed(response).await?;
-    let text = response.text().await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::internal(what, e))
+    let body = response_body(passed(response).await?).await?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::internal(what, e))
 }
 
 /// An object's 2xx reply as it is; any other reply becomes its error.
-pub(crate) async fn passed(mut response: Response) -> ApiResult<Response> {
+pub(crate) async fn passed(response: Response) -> ApiResult<Response> {
     let status = response.status_code();
     if (200..300).contains(&status) {
         return Ok(response);
@@ -92,8 +112,8 @@ pub(crate) async fn passed(mut response: Response) -> ApiResult<Response> {
         code: String,
         message: String,
     }
-    let text = response.text().await.unwrap_or_default();
-    Err(match serde_json::from_str::<Body>(&text) {
+    let body = response_body(response).await.unwrap_or_default();
+    Err(match serde_json::from_slice::<Body>(&body) {
         Ok(Body { error }) => ApiError::new(status, error.code, error.message),
         Err(_) => ApiError::internal("object call failed", status),
     })

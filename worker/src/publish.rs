@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use serde::Serialize;
 use worker::Env;
 
-use crate::agent::client::{AgentClient, Handoff};
+use crate::agent::client::{AgentClient, Handed, Handoff};
 use crate::attempt::AttemptRecord;
 use crate::error::ApiResult;
 use crate::topic::client::{PublishRequest, TopicClient};
@@ -50,12 +50,14 @@ pub(crate) async fn publish(
         .await?;
     let attempts = join_all(numbered.sync.iter().map(|recipient| {
         let handoff = Handoff {
-            topic: topic.to_owned(),
-            sequence: numbered.sequence,
-            publish_timestamp: numbered.publish_timestamp,
-            token_id: token_id.to_owned(),
             generation: recipient.generation,
-            message: request.message.clone(),
+            messages: vec![Handed {
+                topic: topic.to_owned(),
+                sequence: numbered.sequence,
+                publish_timestamp: numbered.publish_timestamp,
+                token_id: token_id.to_owned(),
+                message: request.message.clone(),
+            }],
         };
         async move {
             AgentClient::new(env, cache, &recipient.name)?

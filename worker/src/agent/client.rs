@@ -11,27 +11,26 @@ use worker::{Env, Method, Response, Stub};
 
 use crate::attempt::AttemptRecord;
 use crate::error::ApiResult;
-use crate::http::{call, json_text, object_url, read_reply};
+use crate::http::{call, json_text, object_url, passed, read_reply};
 use crate::platform::WEBHOOKS_DO;
 
 /// A message handed to a webhook: what its envelope is made of.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Handoff {
+pub(crate) struct Handed {
     pub(crate) topic: String,
     pub(crate) sequence: u64,
     pub(crate) publish_timestamp: u64,
     pub(crate) token_id: String,
-    /// The generation of the webhook the message was published for.
-    pub(crate) generation: u64,
     pub(crate) message: Message,
 }
 
-/// How many messages of a hand-off the webhook took (the others were for
-/// another generation of it, or already taken).
-#[derive(Serialize, Deserialize)]
-pub(crate) struct Accepted {
-    pub(crate) accepted: usize,
+/// Messages handed to one generation of a webhook (the one they were
+/// published for), oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Handoff {
+    pub(crate) generation: u64,
+    pub(crate) messages: Vec<Handed>,
 }
 
 /// Calls the object of one webhook.
@@ -80,17 +79,20 @@ impl AgentClient {
         call(&self.stub, method, &url, body).await
     }
 
-    /// Hands the JSON-encoded `handoffs` (a list of [`Handoff`]) over; the
-    /// reply comes once the webhook has stored them.
-    pub(crate) async fn enqueue(&self, handoffs: Vec<u8>) -> ApiResult<Accepted> {
+    /// Hands a JSON-encoded [`Handoff`] over; the reply comes once the
+    /// webhook has stored it.
+    pub(crate) async fn enqueue(&self, handoff: Vec<u8>) -> ApiResult<()> {
         let url = self.url("/enqueue", &[])?;
-        let reply = call(&self.stub, Method::Post, &url, Some(handoffs)).await?;
-        read_reply(reply, "reading hand-off reply").await
+        let reply = passed(call(&self.stub, Method::Post, &url, Some(handoff)).await?).await?;
+        if let worker::ResponseBody::Stream(body) = reply.body() {
+            drop(body.cancel());
+        }
+        Ok(())
     }
 
-    /// Stores `handoff` and attempts it now (a `sync` webhook, inside the
-    /// publish call); returns the attempt, or `None` if the webhook no
-    /// longer takes the message.
+    /// Stores the one message of `handoff` and attempts it now (a `sync`
+    /// webhook, inside the publish call); returns the attempt, or `None` if
+    /// the webhook no longer takes the message.
     pub(crate) async fn deliver(&self, handoff: &Handoff) -> ApiResult<Option<AttemptRecord>> {
         let body = json_text(handoff, "encoding message")?;
         let url = self.url("/deliver", &[])?;

@@ -12,10 +12,11 @@
 //! nothing.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use edgehooks_core::{
     DeliveryStats, Message, Scheme, SecretString, WebhookConfig, WebhookInput, WebhookPatch,
-    WebhookSecrets, WebhookStatus, delivery_id, new_webhook_secret, secret::validate_secret,
+    WebhookSecrets, WebhookStatus, new_webhook_secret, secret::validate_secret,
     validate_grace_seconds, verification_secret,
 };
 use futures_util::{StreamExt, stream};
@@ -24,9 +25,8 @@ use serde_json::json;
 use worker::Response;
 
 use super::client::owner;
-use super::object::WebhookAgent;
+use super::object::Agent;
 use super::{log, outbox};
-use crate::attempt::Target;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text, no_content, parse_json};
 use crate::platform::{MAX_IN_FLIGHT, now_ms, random_bytes, sealing_key, url_policy};
@@ -112,7 +112,7 @@ impl StoredWebhook {
     }
 }
 
-fn sealer(agent: &WebhookAgent) -> ApiResult<Sealer> {
+fn sealer(agent: &Agent) -> ApiResult<Sealer> {
     Ok(Sealer::new(&sealing_key(&agent.env)?))
 }
 
@@ -131,7 +131,7 @@ fn new_secret(scheme: Scheme, supplied: Option<String>) -> ApiResult<SecretStrin
 /// secret a receiver verifies with as `secretString`. With `create_only`
 /// an existing webhook is left as it is: 412 `already_exists`.
 pub(super) async fn put(
-    agent: &WebhookAgent,
+    agent: &Agent,
     cache: &str,
     name: &str,
     body: &[u8],
@@ -188,7 +188,7 @@ pub(super) async fn put(
 }
 
 /// `PATCH`: changes the given fields; the scheme cannot change.
-pub(super) async fn patch(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+pub(super) async fn patch(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let patch: WebhookPatch = parse_json(body, false)?;
     let _change = agent.changes.lock().await;
     let mut stored = (*agent.existing()?).clone();
@@ -200,7 +200,7 @@ pub(super) async fn patch(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Respon
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, Some(stored))?;
     if !receiving {
-        outbox::give_up_pending(&agent.sql, now_ms())?;
+        outbox::give_up_pending(agent, now_ms())?;
     }
     finish_sync(agent).await?;
     Ok(reply)
@@ -208,31 +208,32 @@ pub(super) async fn patch(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Respon
 
 /// `DELETE`: the webhook, its outbox and its log go at once; nothing is
 /// sent afterwards.
-pub(super) async fn delete(agent: &WebhookAgent) -> ApiResult<Response> {
+pub(super) async fn delete(agent: &Agent) -> ApiResult<Response> {
     let _change = agent.changes.lock().await;
     let stored = agent.existing()?;
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, None)?;
-    outbox::clear(&agent.sql)?;
-    log::clear(&agent.sql)?;
+    outbox::clear(agent)?;
+    log::clear(agent)?;
     agent.sql.delete_meta("paused_until")?;
     agent.paused_until.set(0);
+    *agent.signer.borrow_mut() = None;
     finish_sync(agent).await?;
     no_content()
 }
 
 /// `GET`: the webhook with its delivery statistics.
-pub(super) fn get(agent: &WebhookAgent) -> ApiResult<Response> {
+pub(super) fn get(agent: &Agent) -> ApiResult<Response> {
     let stored = agent.existing()?;
     let (pending, given_up) = outbox::backlog(&agent.sql)?;
     let mut view = WebhookView::from(&*stored);
-    view.statistics = Some(log::stats(&agent.sql)?.with_backlog(pending, given_up));
+    view.statistics = Some(agent.stats.borrow().clone().with_backlog(pending, given_up));
     json_response(200, &view)
 }
 
 /// `GET .../secret`: what a receiver verifies with (the `whpk_` public key
 /// for `standard-v1a`).
-pub(super) fn secret(agent: &WebhookAgent) -> ApiResult<Response> {
+pub(super) fn secret(agent: &Agent) -> ApiResult<Response> {
     let stored = agent.existing()?;
     let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
     secret_response(&stored, &secrets, now_ms())
@@ -268,7 +269,7 @@ struct RotateInput {
 /// `POST .../secret/rotate`: a new secret; the old one keeps signing for
 /// `graceSeconds` (0 by default, the Momento behaviour). Attempts not yet
 /// made sign with the new one.
-pub(super) async fn rotate(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let input: RotateInput = parse_json(body, true)?;
     validate_grace_seconds(input.grace_seconds)?;
     let sealer = sealer(agent)?;
@@ -291,29 +292,46 @@ pub(super) async fn rotate(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Respo
     Ok(reply)
 }
 
-/// The signing target of `stored` for `message_id` at `now_ms`.
-pub(super) fn target(
-    agent: &WebhookAgent,
+/// A signer kept between attempts: for one revision of the webhook, until
+/// a rotation's grace period ends (then the secrets it signs with change).
+pub(crate) struct CachedSigner {
+    revision: u64,
+    valid_until: u64,
+    signer: Rc<edgehooks_core::Webhook>,
+}
+
+/// The signer of `stored` at `now_ms`: its secrets opened once per
+/// revision, not once per attempt.
+pub(super) fn signer(
+    agent: &Agent,
     stored: &StoredWebhook,
-    message_id: &str,
     now_ms: u64,
-) -> ApiResult<Target> {
+) -> ApiResult<Rc<edgehooks_core::Webhook>> {
+    if let Some(cached) = agent.signer.borrow().as_ref()
+        && cached.revision == stored.revision
+        && now_ms < cached.valid_until
+    {
+        return Ok(Rc::clone(&cached.signer));
+    }
     let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
     let scheme = stored.config.scheme;
-    let signer =
-        edgehooks_core::Webhook::with_secrets(scheme, &secrets.signing_secrets(scheme, now_ms))?;
-    Ok(Target {
-        delivery_id: delivery_id(message_id, &stored.config.id.webhook_name),
-        config: stored.config.clone(),
-        signer,
-    })
+    let signer = Rc::new(edgehooks_core::Webhook::with_secrets(
+        scheme,
+        &secrets.signing_secrets(scheme, now_ms),
+    )?);
+    *agent.signer.borrow_mut() = Some(CachedSigner {
+        revision: stored.revision,
+        valid_until: secrets.signing_changes_at(now_ms).unwrap_or(u64::MAX),
+        signer: Rc::clone(&signer),
+    });
+    Ok(signer)
 }
 
 /// Disables the webhook of `generation` with `reason` (it failed for too
 /// long, or its endpoint is gone), gives up what it has pending, and
 /// publishes a `webhook.disabled` event on the cache's system topic.
 pub(super) async fn disable(
-    agent: &WebhookAgent,
+    agent: &Agent,
     generation: u64,
     reason: String,
     failing_since: Option<u64>,
@@ -331,7 +349,7 @@ pub(super) async fn disable(
     stored.revision = lineage(agent)?.revision + 1;
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, Some(stored))?;
-    outbox::give_up_pending(&agent.sql, now_ms())?;
+    outbox::give_up_pending(agent, now_ms())?;
     finish_sync(agent).await?;
     let event = json!({
         "type": "webhook.disabled",
@@ -358,18 +376,13 @@ fn names(stored: &StoredWebhook) -> (String, String) {
     (id.cache_name.clone(), id.webhook_name.clone())
 }
 
-fn lineage(agent: &WebhookAgent) -> ApiResult<Lineage> {
+fn lineage(agent: &Agent) -> ApiResult<Lineage> {
     Ok(agent.sql.meta("lineage")?.unwrap_or_default())
 }
 
 /// Writes `next` (or its absence) for webhook `cache/name`, with its
 /// lineage and the updates it calls for, in one synchronous step.
-fn save(
-    agent: &WebhookAgent,
-    cache: &str,
-    name: &str,
-    next: Option<StoredWebhook>,
-) -> ApiResult<()> {
+fn save(agent: &Agent, cache: &str, name: &str, next: Option<StoredWebhook>) -> ApiResult<()> {
     let mut lineage = lineage(agent)?;
     let previous: Option<PendingSync> = agent.sql.meta("sync")?;
     let mut leave: BTreeSet<String> = previous
@@ -407,6 +420,7 @@ fn save(
         },
     )?;
     agent.keep(next);
+    agent.sync_pending.set(true);
     Ok(())
 }
 
@@ -414,8 +428,9 @@ fn save(
 /// each of its topics (at most 5 calls at once), its removal from the
 /// topics it left, and its index entry; then clears the note. If anything
 /// fails, the alarm tries again. The caller holds `changes`.
-pub(super) async fn finish_sync(agent: &WebhookAgent) -> ApiResult<()> {
+pub(super) async fn finish_sync(agent: &Agent) -> ApiResult<()> {
     let Some(pending) = agent.sql.meta::<PendingSync>("sync")? else {
+        agent.sync_pending.set(false);
         return Ok(());
     };
     agent.wake_at(now_ms() + 10_000).await?;
@@ -456,5 +471,7 @@ pub(super) async fn finish_sync(agent: &WebhookAgent) -> ApiResult<()> {
         }
         None => store.unindex_webhook(cache, name).await?,
     }
-    agent.sql.delete_meta("sync")
+    agent.sql.delete_meta("sync")?;
+    agent.sync_pending.set(false);
+    Ok(())
 }

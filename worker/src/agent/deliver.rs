@@ -1,49 +1,74 @@
-//! Deliveries of one webhook: hand-offs taken into the outbox, the alarm's
-//! run that makes the due attempts, what follows each attempt (by the
+//! Deliveries of one webhook: hand-offs taken into the outbox, the delivery
+//! task that makes the due attempts, what follows each attempt (by the
 //! core's [`next_step`]), and the sync, test and replay operations.
 //!
-//! A run starts attempts while they are due: at most [`MAX_IN_FLIGHT`] at
-//! once (one for `fifo`, whose next message waits until the previous one is
-//! delivered or given up), none before a `Retry-After` pause ends, and no
-//! two closer than `maxRatePerSecond` allows. It makes at most
-//! [`SUBREQUESTS_PER_RUN`] attempts, waits inside the run only for
-//! attempts in flight or a start at most 2 s away, and then sets the alarm
-//! for the next due time.
+//! A hand-off starts the delivery task at once, in the background (or asks
+//! the running one to look again); the alarm starts it for retries that are
+//! due later, and as a watchdog. The task starts attempts while they are
+//! due: at most [`MAX_IN_FLIGHT`] at once (one for `fifo`, whose next
+//! message waits until the previous one is delivered or given up), none
+//! before a `Retry-After` pause ends, and no two closer than
+//! `maxRatePerSecond` allows. It makes at most [`SUBREQUESTS_PER_RUN`]
+//! attempts, waits only for attempts in flight or a paced start at most
+//! 2 s away, and then sets the alarm for the next due time.
 
 use core::future::Future;
 use core::time::Duration;
+use std::rc::Rc;
 
-use edgehooks_core::{Envelope, GONE_REASON, NextStep, Ordering, message_id, next_step};
+use edgehooks_core::{
+    AttemptFailure, Envelope, GONE_REASON, NextStep, Ordering, delivery_id, message_id, next_step,
+};
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
 use worker::{Delay, Response};
 
-use super::client::{Accepted, Handoff};
+use super::client::Handoff;
 use super::config::{self, StoredWebhook};
 use super::log;
-use super::object::WebhookAgent;
+use super::object::Agent;
 use super::outbox::{self, Due, GiveUp};
-use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, attempt};
-use crate::error::ApiResult;
-use crate::http::{json_response, parse_json};
+use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, Target, attempt};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, no_content, parse_json};
 use crate::platform::{
-    MAX_IN_FLIGHT, SUBREQUESTS_PER_RUN, disable_after_seconds, now_ms, random_bytes, url_policy,
+    MAX_IN_FLIGHT, SUBREQUESTS_PER_RUN, disable_after_seconds, now_ms, url_policy,
 };
 
-/// The longest a run waits for the next start when nothing is in flight.
+/// The longest a task waits for the next start when nothing is in flight.
 const MAX_WAIT_IN_RUN_MS: u64 = 2_000;
 
-/// One alarm run; sets the next alarm when work is left.
-pub(super) async fn run(agent: &WebhookAgent) {
-    let next = match run_once(agent).await {
+/// Most message bytes kept in memory for rows just stored.
+const FRESH_BYTES: usize = 1024 * 1024;
+
+/// How far ahead the alarm is set while a task runs or messages wait: if
+/// the task stops (the runtime restarts), the alarm resumes it.
+pub(super) const WATCHDOG_MS: u64 = 30_000;
+
+/// Starts the delivery task in the background, or asks the running one to
+/// look again.
+fn start_task(agent: &Rc<Agent>) {
+    if agent.delivering.replace(true) {
+        agent.again.set(true);
+        return;
+    }
+    let agent = Rc::clone(agent);
+    worker::wasm_bindgen_futures::spawn_local(async move { work(&agent).await });
+}
+
+/// The delivery task (the caller has set `delivering`): finishes an
+/// interrupted change, makes the due attempts, and sets the next alarm.
+pub(super) async fn work(agent: &Agent) {
+    let next = match run(agent).await {
         Ok(next) => next,
         Err(err) => {
             worker::console_error!("webhook deliveries: {}", err.message);
             Some(now_ms() + 5_000)
         }
     };
+    agent.delivering.set(false);
     if let Some(at) = next
         && let Err(err) = agent.wake_at(at).await
     {
@@ -52,31 +77,36 @@ pub(super) async fn run(agent: &WebhookAgent) {
 }
 
 /// Makes the due attempts; returns when the next one is due, if any.
-async fn run_once(agent: &WebhookAgent) -> ApiResult<Option<u64>> {
-    {
+async fn run(agent: &Agent) -> ApiResult<Option<u64>> {
+    if agent.sync_pending.get() {
         let _change = agent.changes.lock().await;
         config::finish_sync(agent).await?;
     }
+    agent.wake_at(now_ms() + WATCHDOG_MS).await?;
     let mut running = FuturesUnordered::new();
     let mut started = 0;
     loop {
+        agent.again.set(false);
         let webhook = agent.webhook();
         let receiving = webhook.as_ref().filter(|w| w.config.receiving());
         if webhook.is_some() && receiving.is_none() {
             // Switched off or disabled: what waits is kept for replay.
-            outbox::give_up_pending(&agent.sql, now_ms())?;
+            outbox::give_up_pending(agent, now_ms())?;
         }
+        // Start what is due; `wait_until` is when a pause or the pacing
+        // lets the next one start.
         let mut wait_until = None;
         if let Some(webhook) = receiving {
-            while started < SUBREQUESTS_PER_RUN {
-                let Some((id, at)) = next_start(agent, webhook, true)? else {
-                    break;
-                };
-                if at > now_ms() {
-                    wait_until = Some(at);
+            let fifo = webhook.config.ordering == Ordering::Fifo;
+            let limit = if fifo { 1 } else { MAX_IN_FLIGHT };
+            while started < SUBREQUESTS_PER_RUN && agent.in_flight.borrow().len() < limit {
+                let now = now_ms();
+                let gate = start_gate(agent, webhook);
+                if gate > now {
+                    wait_until = next_due_at(agent, fifo)?.map(|due| due.max(gate));
                     break;
                 }
-                let Some(due) = outbox::load(&agent.sql, id)? else {
+                let Some(due) = next_due(agent, fifo, now)? else {
                     break;
                 };
                 started += 1;
@@ -88,15 +118,16 @@ async fn run_once(agent: &WebhookAgent) -> ApiResult<Option<u64>> {
         if running.is_empty() {
             match short_wait {
                 Some(at) if started < SUBREQUESTS_PER_RUN => {
-                    Delay::from(Duration::from_millis(at - now)).await;
+                    Delay::from(Duration::from_millis(at.saturating_sub(now))).await;
                     continue;
                 }
+                _ if agent.again.get() && started < SUBREQUESTS_PER_RUN => continue,
                 _ => break,
             }
         }
         let done = match short_wait {
             Some(at) => {
-                let pause = Box::pin(Delay::from(Duration::from_millis(at - now)));
+                let pause = Box::pin(Delay::from(Duration::from_millis(at.saturating_sub(now))));
                 match select(running.next(), pause).await {
                     Either::Left((done, _)) => done,
                     Either::Right(_) => None,
@@ -108,60 +139,83 @@ async fn run_once(agent: &WebhookAgent) -> ApiResult<Option<u64>> {
             settle(agent, due, attempted).await?;
         }
     }
-    let pending_left = started >= SUBREQUESTS_PER_RUN;
     Ok(match agent.webhook() {
         Some(webhook) if webhook.config.receiving() => {
-            if pending_left {
+            if started >= SUBREQUESTS_PER_RUN {
                 Some(now_ms())
             } else {
-                next_start(agent, &webhook, false)?.map(|(_, at)| at)
+                let fifo = webhook.config.ordering == Ordering::Fifo;
+                next_due_at(agent, fifo)?.map(|due| due.max(start_gate(agent, &webhook)))
             }
         }
         _ => None,
     })
 }
 
-/// The next message to start and when it may start (its due time, the end
-/// of a pause, the pacing interval); `None` when nothing is pending or, if
-/// `within_limit`, when as many attempts as allowed are in flight.
-fn next_start(
-    agent: &WebhookAgent,
-    webhook: &StoredWebhook,
-    within_limit: bool,
-) -> ApiResult<Option<(u64, u64)>> {
-    let fifo = webhook.config.ordering == Ordering::Fifo;
-    let in_flight: Vec<u64> = agent.in_flight.borrow().iter().copied().collect();
-    let limit = if fifo { 1 } else { MAX_IN_FLIGHT };
-    if within_limit && in_flight.len() >= limit {
+/// The rows in flight now.
+fn in_flight(agent: &Agent) -> Vec<u64> {
+    agent.in_flight.borrow().iter().copied().collect()
+}
+
+/// How many pending messages are not in flight.
+fn waiting(agent: &Agent) -> ApiResult<u64> {
+    let in_flight = agent.in_flight.borrow().len() as u64;
+    Ok(outbox::pending(agent)?.saturating_sub(in_flight))
+}
+
+/// The next message to attempt, if one is due at `now`: the oldest of the
+/// rows just stored when they are all that waits (nothing to look up),
+/// otherwise by [`outbox::due`].
+fn next_due(agent: &Agent, fifo: bool, now: u64) -> ApiResult<Option<Due>> {
+    let waiting = waiting(agent)?;
+    let mut fresh = agent.fresh.borrow_mut();
+    if waiting == 0 || fresh.len() as u64 != waiting {
+        fresh.clear();
+    }
+    if waiting == 0 {
         return Ok(None);
     }
-    let Some((id, due)) = outbox::next(&agent.sql, fifo, &in_flight)? else {
+    if let Some(due) = fresh.pop_front() {
+        return Ok(Some(due));
+    }
+    drop(fresh);
+    outbox::due(&agent.sql, fifo, &in_flight(agent), now)
+}
+
+/// When the next message to attempt is due, if any waits.
+fn next_due_at(agent: &Agent, fifo: bool) -> ApiResult<Option<u64>> {
+    if waiting(agent)? == 0 {
         return Ok(None);
+    }
+    outbox::next_due_at(&agent.sql, fifo, &in_flight(agent))
+}
+
+/// The earliest time an attempt may start: after a `Retry-After` pause,
+/// and one pacing interval after the last start.
+fn start_gate(agent: &Agent, webhook: &StoredWebhook) -> u64 {
+    let paced = match webhook.config.attempt_interval_ms() {
+        Some(interval) if agent.last_start.get() > 0 => agent.last_start.get() + interval,
+        _ => 0,
     };
-    let mut at = due.max(agent.paused_until.get());
-    if let Some(interval) = webhook.config.attempt_interval_ms()
-        && agent.last_start.get() > 0
-    {
-        at = at.max(agent.last_start.get() + interval);
-    }
-    Ok(Some((id, at)))
+    agent.paused_until.get().max(paced)
 }
 
 /// Starts the attempt of `due` now: marks it in flight and returns the
 /// attempt, to be settled when it ends.
 fn start(
-    agent: &WebhookAgent,
-    webhook: &StoredWebhook,
+    agent: &Agent,
+    webhook: &Rc<StoredWebhook>,
     due: Due,
 ) -> impl Future<Output = (Due, Attempted)> + use<> {
     agent.in_flight.borrow_mut().insert(due.id);
     let now = now_ms();
     agent.last_start.set(now);
     let number = due.attempts + 1;
-    let id = message_id(&webhook.config.id.cache_name, &due.topic, due.sequence);
-    let target = config::target(agent, webhook, &id, now);
+    let config = &webhook.config;
+    let id = message_id(&config.id.cache_name, &due.topic, due.sequence);
+    let signer = config::signer(agent, webhook, now);
     let envelope = Envelope {
-        cache: webhook.config.id.cache_name.clone(),
+        cache: config.id.cache_name.clone(),
         topic: due.topic.clone(),
         event_timestamp: due.publish_timestamp,
         publish_timestamp: due.publish_timestamp,
@@ -170,11 +224,19 @@ fn start(
         message: due.message.clone(),
     };
     let policy = url_policy(&agent.env);
-    let name = webhook.config.id.webhook_name.clone();
+    let webhook = Rc::clone(webhook);
     async move {
-        let attempted = match target {
-            Ok(target) => attempt(&target, envelope, number, policy).await,
-            Err(err) => not_attempted(&name, &envelope, number, now, err.code.into_owned()),
+        let delivery_id = delivery_id(&id, &webhook.config.id.webhook_name);
+        let attempted = match signer {
+            Ok(signer) => {
+                let target = Target {
+                    config: &webhook.config,
+                    signer: &signer,
+                    delivery_id,
+                };
+                attempt(&target, envelope, number, policy).await
+            }
+            Err(err) => not_signed(&webhook.config.id.webhook_name, &envelope, number, now, err),
         };
         (due, attempted)
     }
@@ -182,13 +244,7 @@ fn start(
 
 /// The record of an attempt that could not be made (the webhook's secrets
 /// could not be opened): a failure like any other.
-fn not_attempted(
-    name: &str,
-    envelope: &Envelope,
-    number: u32,
-    now: u64,
-    code: String,
-) -> Attempted {
+fn not_signed(name: &str, envelope: &Envelope, number: u32, now: u64, err: ApiError) -> Attempted {
     Attempted {
         record: AttemptRecord {
             webhook_name: name.to_owned(),
@@ -201,13 +257,13 @@ fn not_attempted(
             status_code: None,
             latency_ms: 0,
             error: Some(AttemptError {
-                code,
+                code: err.code.into_owned(),
                 message: "the request could not be signed".into(),
             }),
             outcome: None,
             next_retry_at: None,
         },
-        failure: Some(edgehooks_core::AttemptFailure::RequestFailed),
+        failure: Some(AttemptFailure::RequestFailed),
         retry_after: None,
     }
 }
@@ -217,14 +273,14 @@ fn not_attempted(
 /// endpoint), or is given up; the attempt is logged and counted. A `410
 /// Gone`, or failures for longer than the deployment allows, disable the
 /// webhook. Returns the record as logged.
-async fn settle(agent: &WebhookAgent, due: Due, attempted: Attempted) -> ApiResult<AttemptRecord> {
+async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<AttemptRecord> {
     agent.in_flight.borrow_mut().remove(&due.id);
     let mut record = attempted.record;
     let Some(webhook) = agent.webhook() else {
         return Ok(record); // deleted meanwhile: nothing is kept
     };
     let number = due.attempts + 1;
-    let random = u32::from_le_bytes(random_bytes::<4>()?);
+    let random = agent.jitter.borrow_mut().u32(..);
     let step = next_step(
         &webhook.config.retry,
         number,
@@ -236,7 +292,7 @@ async fn settle(agent: &WebhookAgent, due: Due, attempted: Attempted) -> ApiResu
     let sql = &agent.sql;
     record.outcome = Some(match step {
         NextStep::Delivered => {
-            outbox::delivered(sql, due.id)?;
+            outbox::delivered(agent, due.id)?;
             Outcome::Delivered
         }
         NextStep::Retry {
@@ -253,19 +309,19 @@ async fn settle(agent: &WebhookAgent, due: Due, attempted: Attempted) -> ApiResu
             Outcome::Retrying
         }
         NextStep::DeadLetter => {
-            outbox::give_up(sql, due.id, number, now, GiveUp::DeadLettered)?;
+            outbox::give_up(agent, due.id, number, now, GiveUp::DeadLettered)?;
             Outcome::DeadLettered
         }
         NextStep::TimedOut => {
-            outbox::give_up(sql, due.id, number, now, GiveUp::TimedOut)?;
+            outbox::give_up(agent, due.id, number, now, GiveUp::TimedOut)?;
             Outcome::TimedOut
         }
         NextStep::Gone => {
-            outbox::give_up(sql, due.id, number, now, GiveUp::Gone)?;
+            outbox::give_up(agent, due.id, number, now, GiveUp::Gone)?;
             Outcome::Gone
         }
     });
-    let stats = log::append(sql, &record, true)?;
+    let stats = log::append(agent, &record, true)?;
     let disable = if step == NextStep::Gone {
         Some(GONE_REASON.to_owned())
     } else if record.delivered {
@@ -279,47 +335,49 @@ async fn settle(agent: &WebhookAgent, due: Due, attempted: Attempted) -> ApiResu
     Ok(record)
 }
 
-/// `POST /enqueue`: stores the messages a topic hands off (those for this
-/// generation of the webhook, not taken before) and wakes the alarm. The
-/// reply leaves only once they are durable.
-pub(super) async fn enqueue(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
-    let handoffs: Vec<Handoff> = parse_json(body, false)?;
-    let mut accepted = 0;
-    if let Some(webhook) = agent.webhook() {
-        let now = now_ms();
-        for handoff in handoffs
-            .iter()
-            .filter(|h| h.generation == webhook.generation)
-        {
-            accepted += usize::from(outbox::take(&agent.sql, handoff, now)?);
+/// `POST /enqueue`: stores the messages a topic hands off (if they are for
+/// this generation of the webhook, and not taken before) and starts
+/// delivering them. The reply leaves only once they are durable.
+pub(super) async fn enqueue(agent: &Rc<Agent>, body: &[u8]) -> ApiResult<Response> {
+    let handoff: Handoff = parse_json(body, false)?;
+    let Some(webhook) = agent.webhook() else {
+        return no_content();
+    };
+    if handoff.generation != webhook.generation {
+        return no_content();
+    }
+    let stored = outbox::take(agent, handoff.messages, now_ms())?;
+    if stored.is_empty() {
+        return no_content();
+    }
+    {
+        let mut fresh = agent.fresh.borrow_mut();
+        let kept: usize = fresh.iter().map(Due::size).sum();
+        if kept + stored.iter().map(Due::size).sum::<usize>() <= FRESH_BYTES {
+            fresh.extend(stored);
+        } else {
+            fresh.clear();
         }
     }
-    if accepted > 0 {
-        agent.wake().await?;
-    }
-    json_response(200, &Accepted { accepted })
+    agent.wake_at(now_ms() + WATCHDOG_MS).await?;
+    start_task(agent);
+    no_content()
 }
 
 /// `POST /deliver`: a sync webhook's message, stored and attempted at once
 /// (pauses and pacing do not hold it back: the publisher is waiting). A
 /// failure continues on the retry path. Replies with the attempt, or
 /// `null` when this webhook no longer takes the message.
-pub(super) async fn deliver_now(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+pub(super) async fn deliver_now(agent: &Rc<Agent>, body: &[u8]) -> ApiResult<Response> {
     let handoff: Handoff = parse_json(body, false)?;
     let webhook = match agent.webhook() {
         Some(w) if w.generation == handoff.generation && w.config.receiving() => w,
         _ => return json_response(200, &None::<AttemptRecord>),
     };
-    let id = outbox::insert(&agent.sql, &handoff, now_ms())?;
-    let due = Due {
-        id,
-        topic: handoff.topic,
-        sequence: handoff.sequence,
-        publish_timestamp: handoff.publish_timestamp,
-        token_id: handoff.token_id,
-        attempts: 0,
-        message: handoff.message,
+    let Some(handed) = handoff.messages.into_iter().next() else {
+        return json_response(200, &None::<AttemptRecord>);
     };
+    let due = outbox::insert(agent, handed, now_ms())?;
     let (due, attempted) = start(agent, &webhook, due).await;
     let record = settle(agent, due, attempted).await?;
     if let Some(at) = record.next_retry_at {
@@ -332,16 +390,19 @@ pub(super) async fn deliver_now(agent: &WebhookAgent, body: &[u8]) -> ApiResult<
 /// returns the attempt (logged, not counted). The event is on the
 /// webhook's first topic, with sequence number 0 and a text that says it is
 /// a test.
-pub(super) async fn test(agent: &WebhookAgent, token_id: &str) -> ApiResult<Response> {
+pub(super) async fn test(agent: &Agent, token_id: &str) -> ApiResult<Response> {
     let stored = agent.existing()?;
     let id = &stored.config.id;
     let now = now_ms();
-    let target = config::target(
-        agent,
-        &stored,
-        &format!("test/{}/{}/{now}", id.cache_name, id.webhook_name),
-        now,
-    )?;
+    let signer = config::signer(agent, &stored, now)?;
+    let target = Target {
+        config: &stored.config,
+        signer: &signer,
+        delivery_id: delivery_id(
+            &format!("test/{}/{}/{now}", id.cache_name, id.webhook_name),
+            &id.webhook_name,
+        ),
+    };
     let text = json!({"type": "edgehooks.test", "webhook": id.webhook_name}).to_string();
     let envelope = Envelope {
         cache: id.cache_name.clone(),
@@ -353,7 +414,7 @@ pub(super) async fn test(agent: &WebhookAgent, token_id: &str) -> ApiResult<Resp
         message: edgehooks_core::Message::Text(text),
     };
     let attempted = attempt(&target, envelope, 1, url_policy(&agent.env)).await;
-    log::append(&agent.sql, &attempted.record, false)?;
+    log::append(agent, &attempted.record, false)?;
     json_response(200, &attempted.record)
 }
 
@@ -368,12 +429,13 @@ struct ReplayInput {
 
 /// `POST .../replay`: every message given up (since a time) is pending
 /// again, with a fresh schedule and its original `webhook-id`.
-pub(super) async fn replay(agent: &WebhookAgent, body: &[u8]) -> ApiResult<Response> {
+pub(super) async fn replay(agent: &Rc<Agent>, body: &[u8]) -> ApiResult<Response> {
     let input: ReplayInput = parse_json(body, true)?;
     agent.existing()?;
-    let replayed = outbox::replay(&agent.sql, input.since, now_ms())?;
+    let replayed = outbox::replay(agent, input.since, now_ms())?;
     if replayed > 0 {
-        agent.wake().await?;
+        agent.wake_at(now_ms() + WATCHDOG_MS).await?;
+        start_task(agent);
     }
     json_response(200, &json!({ "replayed": replayed }))
 }

@@ -2,17 +2,19 @@
 //! statistics.
 //!
 //! Table `attempts` (`n`: the attempt's number in the log, `record`: the
-//! attempt as the API shows it); the counters are `stats` in `meta`. A
-//! cursor is `attempt/` and the twelve digits of the last `n` of a page.
+//! attempt as the API shows it, `stats`: the counters after it, so logging
+//! and counting are one statement). A cursor is `attempt/` and the twelve
+//! digits of the last `n` of a page.
 
 use edgehooks_core::DeliveryStats;
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
+use super::object::Agent;
 use crate::attempt::AttemptRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text};
-use crate::sql::{Sql, int};
+use crate::sql::{Sql, as_text, as_u64, int};
 
 /// Attempts kept per webhook.
 const KEPT: u64 = 1000;
@@ -28,35 +30,56 @@ pub(crate) struct AttemptPage {
 
 pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
     sql.exec(
-        "CREATE TABLE IF NOT EXISTS attempts (n INTEGER PRIMARY KEY, record TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS attempts \
+         (n INTEGER PRIMARY KEY, record TEXT NOT NULL, stats TEXT NOT NULL)",
         vec![],
     )
     .map(drop)
 }
 
-/// The counters.
-pub(super) fn stats(sql: &Sql) -> ApiResult<DeliveryStats> {
-    Ok(sql.meta("stats")?.unwrap_or_default())
+/// The number of the newest attempt in the log (0 when it is empty) and
+/// the counters after it.
+pub(super) fn newest(sql: &Sql) -> ApiResult<(u64, DeliveryStats)> {
+    let rows = sql.raw(
+        "SELECT n, stats FROM attempts ORDER BY n DESC LIMIT 1",
+        vec![],
+    )?;
+    let Some(row) = rows.first().filter(|r| r.len() == 2) else {
+        return Ok((0, DeliveryStats::default()));
+    };
+    let stats = serde_json::from_str(&as_text(&row[1]))
+        .map_err(|e| ApiError::internal("reading statistics", e))?;
+    Ok((as_u64(&row[0]), stats))
 }
 
-/// Logs `record`; when `counted` (not a test event) it also counts in the
-/// statistics, which are returned.
-pub(super) fn append(sql: &Sql, record: &AttemptRecord, counted: bool) -> ApiResult<DeliveryStats> {
-    let mut stats = stats(sql)?;
-    sql.exec(
-        "INSERT INTO attempts (n, record) \
-         VALUES ((SELECT IFNULL(MAX(n), 0) + 1 FROM attempts), ?)",
-        vec![json_text(record, "writing attempt")?.into()],
-    )?;
-    sql.exec(
-        "DELETE FROM attempts WHERE n <= (SELECT MAX(n) FROM attempts) - ?",
-        vec![int(KEPT)],
-    )?;
+/// Logs `record` (the oldest attempt past the newest 1000 goes); when
+/// `counted` (not a test event) it also counts in the statistics, which are
+/// returned.
+pub(super) fn append(
+    agent: &Agent,
+    record: &AttemptRecord,
+    counted: bool,
+) -> ApiResult<DeliveryStats> {
+    let n = agent.last_logged.get() + 1;
+    let mut stats = agent.stats.borrow_mut();
     if counted {
         stats.record_attempt(record.delivered, record.sent_at);
-        sql.set_meta("stats", &stats)?;
     }
-    Ok(stats)
+    agent.sql.exec(
+        "INSERT INTO attempts (n, record, stats) VALUES (?, ?, ?)",
+        vec![
+            int(n),
+            json_text(record, "writing attempt")?.into(),
+            json_text(&*stats, "writing statistics")?.into(),
+        ],
+    )?;
+    agent.last_logged.set(n);
+    if n > KEPT {
+        agent
+            .sql
+            .exec("DELETE FROM attempts WHERE n = ?", vec![int(n - KEPT)])?;
+    }
+    Ok(stats.clone())
 }
 
 #[derive(Deserialize)]
@@ -104,7 +127,9 @@ pub(super) fn page(sql: &Sql, limit: u64, cursor: Option<&str>) -> ApiResult<Res
 }
 
 /// Forgets every attempt and counter (the webhook is gone).
-pub(super) fn clear(sql: &Sql) -> ApiResult<()> {
-    sql.exec("DELETE FROM attempts", vec![])?;
-    sql.delete_meta("stats")
+pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
+    agent.sql.exec("DELETE FROM attempts", vec![])?;
+    agent.last_logged.set(0);
+    *agent.stats.borrow_mut() = DeliveryStats::default();
+    Ok(())
 }

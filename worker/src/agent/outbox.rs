@@ -3,17 +3,26 @@
 //! given up (dead-lettered, timed out, gone, or held back while the webhook
 //! was switched off) for replay.
 //!
-//! Tables: `outbox` (one row per message: its envelope's parts, attempts
-//! made, when it is due, and when and why it was given up), and `received`
-//! (per topic, the highest sequence number taken by hand-off: topics hand
-//! off in order, so anything at or below it is a repeat).
+//! Tables: `outbox` (one row per message: its envelope's parts, whether a
+//! topic handed it off, attempts made, when it is due, and when and why it
+//! was given up), and `received` (per topic, the highest sequence number
+//! taken by hand-off, kept by a trigger: topics hand off in order, so
+//! anything at or below it is a repeat). The object also keeps the number
+//! of pending rows in memory, exact after every change, so a caught-up
+//! webhook looks nothing up.
 
 use edgehooks_core::Message;
 use serde::Deserialize;
 
-use super::client::Handoff;
+use super::client::Handed;
+use super::object::Agent;
 use crate::error::{ApiError, ApiResult};
+use crate::platform::MAX_IN_FLIGHT;
 use crate::sql::{Sql, Value, as_text, as_u64, int, into_bytes};
+
+/// Outbox rows per insert statement (8 values each; at most 100 a
+/// statement).
+const ROWS_PER_INSERT: usize = 12;
 
 /// Why a message was given up, as the outbox records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,126 +60,278 @@ pub(super) struct Due {
     pub(super) message: Message,
 }
 
+impl Due {
+    fn new(id: u64, handed: Handed, attempts: u32) -> Self {
+        Due {
+            id,
+            topic: handed.topic,
+            sequence: handed.sequence,
+            publish_timestamp: handed.publish_timestamp,
+            token_id: handed.token_id,
+            attempts,
+            message: handed.message,
+        }
+    }
+
+    /// The bytes it holds (for bounding what is kept in memory).
+    pub(super) fn size(&self) -> usize {
+        self.message.as_bytes().len() + self.topic.len() + self.token_id.len()
+    }
+}
+
 pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
     for statement in [
         "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, \
          seq INTEGER NOT NULL, published_at INTEGER NOT NULL, token_id TEXT NOT NULL, \
-         body BLOB NOT NULL, is_text INTEGER NOT NULL, attempts INTEGER NOT NULL, \
-         due_at INTEGER NOT NULL, given_up_at INTEGER, reason TEXT)",
+         body BLOB NOT NULL, is_text INTEGER NOT NULL, handed INTEGER NOT NULL, \
+         attempts INTEGER NOT NULL, due_at INTEGER NOT NULL, given_up_at INTEGER, reason TEXT)",
         "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (given_up_at, due_at)",
         "CREATE TABLE IF NOT EXISTS received (topic TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)",
+        // A message handed off by its topic marks its number taken, in the
+        // statement that stores it.
+        "CREATE TRIGGER IF NOT EXISTS outbox_received AFTER INSERT ON outbox \
+         WHEN NEW.handed = 1 BEGIN \
+         INSERT INTO received (topic, last_seq) VALUES (NEW.topic, NEW.seq) \
+         ON CONFLICT (topic) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq); END",
     ] {
         sql.exec(statement, vec![])?;
     }
     Ok(())
 }
 
-/// Stores a message handed off by its topic, due at `now`, unless it was
-/// taken before; returns whether it was stored.
-pub(super) fn take(sql: &Sql, handoff: &Handoff, now: u64) -> ApiResult<bool> {
-    let last = sql.number(
-        "SELECT last_seq FROM received WHERE topic = ?",
-        vec![handoff.topic.as_str().into()],
-    )?;
-    if handoff.sequence <= last {
-        return Ok(false);
+/// Stores the messages a topic handed off (oldest first), due at `now`,
+/// but those taken before, in one statement; returns the stored ones.
+pub(super) fn take(agent: &Agent, messages: Vec<Handed>, now: u64) -> ApiResult<Vec<Due>> {
+    let mut taken: Vec<Handed> = Vec::new();
+    for handed in messages {
+        let last = match taken.iter().rev().find(|t| t.topic == handed.topic) {
+            Some(previous) => previous.sequence,
+            None => last_received(agent, &handed.topic)?,
+        };
+        if handed.sequence > last {
+            taken.push(handed);
+        }
     }
-    sql.exec(
-        "INSERT INTO received (topic, last_seq) VALUES (?, ?) \
-         ON CONFLICT (topic) DO UPDATE SET last_seq = excluded.last_seq",
-        vec![handoff.topic.as_str().into(), int(handoff.sequence)],
-    )?;
-    insert(sql, handoff, now)?;
-    Ok(true)
+    let mut stored = Vec::with_capacity(taken.len());
+    for chunk in taken.chunks(ROWS_PER_INSERT) {
+        let mut statement = String::from(INSERT);
+        let mut values = Vec::with_capacity(chunk.len() * 8);
+        for (i, handed) in chunk.iter().enumerate() {
+            if i > 0 {
+                statement.push_str(", ");
+            }
+            statement.push_str(ROW);
+            values.extend(row_values(handed, true, now));
+        }
+        statement.push_str(" RETURNING id, seq, topic");
+        let ids = agent.sql.raw(&statement, values)?;
+        for handed in chunk {
+            let id = ids
+                .iter()
+                .find(|r| {
+                    r.len() == 3
+                        && as_u64(&r[1]) == handed.sequence
+                        && as_text(&r[2]) == handed.topic
+                })
+                .map(|r| as_u64(&r[0]))
+                .ok_or_else(|| ApiError::internal("storing messages", "no id returned"))?;
+            stored.push(Due::new(id, handed.clone(), 0));
+        }
+    }
+    let mut received = agent.received.borrow_mut();
+    for handed in &taken {
+        received.insert(handed.topic.clone(), handed.sequence);
+    }
+    add_pending(agent, stored.len() as u64);
+    Ok(stored)
 }
 
-/// Stores a message due at `now` and returns its row id (a sync delivery:
-/// the publish call hands it over once, so it is not checked for repeats).
-pub(super) fn insert(sql: &Sql, handoff: &Handoff, now: u64) -> ApiResult<u64> {
-    let (body, is_text) = match &handoff.message {
+/// The statement that stores rows, and one row's placeholders.
+const INSERT: &str = "INSERT INTO outbox (topic, seq, published_at, token_id, body, is_text, \
+                      handed, attempts, due_at) VALUES ";
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, 0, ?)";
+
+/// The highest sequence number of `topic` taken so far.
+fn last_received(agent: &Agent, topic: &str) -> ApiResult<u64> {
+    if let Some(&last) = agent.received.borrow().get(topic) {
+        return Ok(last);
+    }
+    let last = agent.sql.number(
+        "SELECT last_seq FROM received WHERE topic = ?",
+        vec![topic.into()],
+    )?;
+    agent.received.borrow_mut().insert(topic.to_owned(), last);
+    Ok(last)
+}
+
+/// Stores a message due at `now` (a sync delivery: the publish call hands
+/// it over once, so it is not checked for repeats).
+pub(super) fn insert(agent: &Agent, handed: Handed, now: u64) -> ApiResult<Due> {
+    let id = agent.sql.number(
+        &format!("{INSERT}{ROW} RETURNING id"),
+        row_values(&handed, false, now),
+    )?;
+    add_pending(agent, 1);
+    Ok(Due::new(id, handed, 0))
+}
+
+/// A new row's values, in the order of the insert statements.
+fn row_values(handed: &Handed, from_topic: bool, now: u64) -> Vec<Value> {
+    let (body, is_text) = match &handed.message {
         Message::Text(text) => (text.as_bytes().to_vec(), 1),
         Message::Bytes(bytes) => (bytes.clone(), 0),
     };
-    sql.number(
-        "INSERT INTO outbox (topic, seq, published_at, token_id, body, is_text, attempts, due_at) \
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?) RETURNING id",
-        vec![
-            handoff.topic.as_str().into(),
-            int(handoff.sequence),
-            int(handoff.publish_timestamp),
-            handoff.token_id.as_str().into(),
-            body.into(),
-            is_text.into(),
-            int(now),
-        ],
-    )
+    vec![
+        handed.topic.as_str().into(),
+        int(handed.sequence),
+        int(handed.publish_timestamp),
+        handed.token_id.as_str().into(),
+        body.into(),
+        is_text.into(),
+        i32::from(from_topic).into(),
+        int(now),
+    ]
 }
 
-#[derive(Deserialize)]
-struct Next {
-    id: u64,
-    due_at: u64,
+/// How many messages are pending (in flight included): counted once, then
+/// kept in step with every change.
+pub(super) fn pending(agent: &Agent) -> ApiResult<u64> {
+    if let Some(count) = agent.pending.get() {
+        return Ok(count);
+    }
+    let count = agent.sql.number(
+        "SELECT COUNT(*) FROM outbox WHERE given_up_at IS NULL",
+        vec![],
+    )?;
+    agent.pending.set(Some(count));
+    Ok(count)
 }
 
-/// The next message to attempt and when it is due: for `fifo` the oldest
-/// pending one (none while it is in flight); otherwise the earliest due
-/// that is not in flight.
-pub(super) fn next(sql: &Sql, fifo: bool, in_flight: &[u64]) -> ApiResult<Option<(u64, u64)>> {
-    let rows: Vec<Next> = if fifo {
-        sql.rows(
+fn add_pending(agent: &Agent, added: u64) {
+    if let Some(count) = agent.pending.get() {
+        agent.pending.set(Some(count + added));
+    }
+}
+
+fn remove_pending(agent: &Agent) {
+    if let Some(count) = agent.pending.get() {
+        agent.pending.set(Some(count.saturating_sub(1)));
+    }
+}
+
+/// The placeholders for the rows in flight in a statement (at least
+/// [`MAX_IN_FLIGHT`], so the statement's text rarely changes), and their
+/// values (unused ones are 0, which no row has).
+fn in_flight_values(in_flight: &[u64]) -> (String, Vec<Value>) {
+    let count = in_flight.len().max(MAX_IN_FLIGHT);
+    let placeholders = vec!["?"; count].join(", ");
+    let values = (0..count)
+        .map(|i| int(in_flight.get(i).copied().unwrap_or(0)))
+        .collect();
+    (placeholders, values)
+}
+
+/// The next message to attempt, if it is due at `now`: for `fifo` the
+/// oldest pending one (none while it is in flight), otherwise the earliest
+/// due that is not in flight. Read with its body in one statement.
+pub(super) fn due(sql: &Sql, fifo: bool, in_flight: &[u64], now: u64) -> ApiResult<Option<Due>> {
+    let rows = if fifo {
+        sql.raw(
+            "SELECT id, due_at, topic, seq, published_at, token_id, attempts, is_text, body \
+             FROM outbox WHERE given_up_at IS NULL ORDER BY id LIMIT 1",
+            vec![],
+        )?
+    } else {
+        let (placeholders, mut values) = in_flight_values(in_flight);
+        values.push(int(now));
+        sql.raw(
+            &format!(
+                "SELECT id, due_at, topic, seq, published_at, token_id, attempts, is_text, body \
+                 FROM outbox WHERE given_up_at IS NULL AND id NOT IN ({placeholders}) \
+                 AND due_at <= ? ORDER BY due_at, id LIMIT 1"
+            ),
+            values,
+        )?
+    };
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let (id, due_at) = (row.first().map_or(0, as_u64), row.get(1).map_or(0, as_u64));
+    if due_at > now || in_flight.contains(&id) {
+        return Ok(None);
+    }
+    read_due(row).map(Some)
+}
+
+/// When the next message to attempt is due (see [`due`]), if any.
+pub(super) fn next_due_at(sql: &Sql, fifo: bool, in_flight: &[u64]) -> ApiResult<Option<u64>> {
+    let rows = if fifo {
+        sql.raw(
             "SELECT id, due_at FROM outbox WHERE given_up_at IS NULL ORDER BY id LIMIT 1",
             vec![],
         )?
     } else {
-        // At most 5 in flight: read one more than that and skip them.
-        sql.rows(
-            "SELECT id, due_at FROM outbox WHERE given_up_at IS NULL \
-             ORDER BY due_at, id LIMIT ?",
-            vec![int(in_flight.len() as u64 + 1)],
+        let (placeholders, values) = in_flight_values(in_flight);
+        sql.raw(
+            &format!(
+                "SELECT 0, MIN(due_at) FROM outbox WHERE given_up_at IS NULL \
+                 AND id NOT IN ({placeholders})"
+            ),
+            values,
         )?
     };
-    Ok(rows
-        .into_iter()
-        .find(|row| !in_flight.contains(&row.id))
-        .map(|row| (row.id, row.due_at)))
-}
-
-/// The message in row `id`, if it is still pending.
-pub(super) fn load(sql: &Sql, id: u64) -> ApiResult<Option<Due>> {
-    let rows = sql.raw(
-        "SELECT topic, seq, published_at, token_id, attempts, is_text, body FROM outbox \
-         WHERE id = ? AND given_up_at IS NULL",
-        vec![int(id)],
-    )?;
-    let Some(mut row) = rows.into_iter().next() else {
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
-    if row.len() < 7 {
+    if fifo
+        && row
+            .first()
+            .is_some_and(|id| in_flight.contains(&as_u64(id)))
+    {
         return Ok(None);
     }
+    Ok(row.get(1).filter(|v| !matches!(v, Value::Null)).map(as_u64))
+}
+
+/// A row of [`due`]'s statement as a message.
+fn read_due(mut row: Vec<Value>) -> ApiResult<Due> {
+    if row.len() < 9 {
+        return Err(ApiError::internal("reading the outbox", "short row"));
+    }
     let body = into_bytes(row.pop().unwrap_or(Value::Null));
-    let message = if as_u64(&row[5]) == 1 {
+    let message = if as_u64(&row[7]) == 1 {
         Message::Text(
             String::from_utf8(body).map_err(|e| ApiError::internal("reading message", e))?,
         )
     } else {
         Message::Bytes(body)
     };
-    Ok(Some(Due {
-        id,
-        topic: as_text(&row[0]),
-        sequence: as_u64(&row[1]),
-        publish_timestamp: as_u64(&row[2]),
-        token_id: as_text(&row[3]),
-        attempts: u32::try_from(as_u64(&row[4])).unwrap_or(u32::MAX),
+    Ok(Due {
+        id: as_u64(&row[0]),
+        topic: as_text(&row[2]),
+        sequence: as_u64(&row[3]),
+        publish_timestamp: as_u64(&row[4]),
+        token_id: as_text(&row[5]),
+        attempts: u32::try_from(as_u64(&row[6])).unwrap_or(u32::MAX),
         message,
-    }))
+    })
 }
 
 /// Row `id` was delivered: it leaves the outbox.
-pub(super) fn delivered(sql: &Sql, id: u64) -> ApiResult<()> {
-    sql.exec("DELETE FROM outbox WHERE id = ?", vec![int(id)])
-        .map(drop)
+pub(super) fn delivered(agent: &Agent, id: u64) -> ApiResult<()> {
+    let was_pending = agent.sql.exec(
+        "DELETE FROM outbox WHERE id = ? AND given_up_at IS NULL RETURNING id",
+        vec![int(id)],
+    )?;
+    if was_pending > 0 {
+        remove_pending(agent);
+    } else {
+        // Given up while in flight, then delivered after all.
+        agent
+            .sql
+            .exec("DELETE FROM outbox WHERE id = ?", vec![int(id)])?;
+    }
+    Ok(())
 }
 
 /// Row `id` failed its attempt number `attempts` and is due again at
@@ -184,32 +345,49 @@ pub(super) fn retry(sql: &Sql, id: u64, attempts: u32, due_at: u64) -> ApiResult
 }
 
 /// Row `id` is given up after `attempts` attempts.
-pub(super) fn give_up(sql: &Sql, id: u64, attempts: u32, now: u64, why: GiveUp) -> ApiResult<()> {
-    sql.exec(
-        "UPDATE outbox SET attempts = ?, given_up_at = ?, reason = ? WHERE id = ?",
+pub(super) fn give_up(
+    agent: &Agent,
+    id: u64,
+    attempts: u32,
+    now: u64,
+    why: GiveUp,
+) -> ApiResult<()> {
+    let was_pending = agent.sql.exec(
+        "UPDATE outbox SET attempts = ?, given_up_at = ?, reason = ? \
+         WHERE id = ? AND given_up_at IS NULL RETURNING id",
         vec![
             int(u64::from(attempts)),
             int(now),
             why.as_str().into(),
             int(id),
         ],
-    )
-    .map(drop)
+    )?;
+    if was_pending > 0 {
+        remove_pending(agent);
+    }
+    Ok(())
 }
 
 /// Gives up every pending message (the webhook was switched off or
 /// disabled); returns how many.
-pub(super) fn give_up_pending(sql: &Sql, now: u64) -> ApiResult<usize> {
-    sql.exec(
+pub(super) fn give_up_pending(agent: &Agent, now: u64) -> ApiResult<usize> {
+    if pending(agent)? == 0 {
+        return Ok(0);
+    }
+    agent.fresh.borrow_mut().clear();
+    let given_up = agent.sql.exec(
         "UPDATE outbox SET given_up_at = ?, reason = ? WHERE given_up_at IS NULL RETURNING id",
         vec![int(now), GiveUp::SwitchedOff.as_str().into()],
-    )
+    )?;
+    agent.pending.set(Some(0));
+    Ok(given_up)
 }
 
 /// Makes every message given up at or after `since` (ms) pending again,
 /// due now with a fresh schedule; returns how many.
-pub(super) fn replay(sql: &Sql, since: u64, now: u64) -> ApiResult<usize> {
-    sql.exec(
+pub(super) fn replay(agent: &Agent, since: u64, now: u64) -> ApiResult<usize> {
+    agent.pending.set(None);
+    agent.sql.exec(
         "UPDATE outbox SET given_up_at = NULL, reason = NULL, attempts = 0, due_at = ? \
          WHERE given_up_at IS NOT NULL AND given_up_at >= ? RETURNING id",
         vec![int(now), int(since)],
@@ -235,8 +413,11 @@ pub(super) fn backlog(sql: &Sql) -> ApiResult<(u64, u64)> {
 }
 
 /// Empties the outbox and forgets what was received (the webhook is gone).
-pub(super) fn clear(sql: &Sql) -> ApiResult<()> {
-    sql.exec("DELETE FROM outbox", vec![])?;
-    sql.exec("DELETE FROM received", vec![])?;
+pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
+    agent.sql.exec("DELETE FROM outbox", vec![])?;
+    agent.sql.exec("DELETE FROM received", vec![])?;
+    agent.received.borrow_mut().clear();
+    agent.fresh.borrow_mut().clear();
+    agent.pending.set(Some(0));
     Ok(())
 }

@@ -108,7 +108,7 @@ impl Call {
         {
             return Err(ApiError::payload_too_large(limit));
         }
-        let body = self.req.bytes().await?;
+        let body = crate::http::request_body(&self.req).await?;
         if body.len() > limit {
             return Err(ApiError::payload_too_large(limit));
         }

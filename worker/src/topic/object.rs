@@ -5,22 +5,28 @@
 //! `messages` (a message while it still has hand-offs to make), and
 //! `handoffs` (one row per message and webhook it still owes). A publish
 //! numbers its message and writes all of these in one synchronous step, so
-//! they commit together before the publish is answered; the alarm then
-//! hands them off (see `handoff`).
+//! they commit together before the publish is answered; the hand-offs then
+//! start at once (see `handoff`), with the alarm set as a safety net.
 
 use core::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use edgehooks_core::{Envelope, Message, PublishOrigin, plan_fan_out};
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
 use super::client::{Numbered, PublishRequest, Recipient, Subscription};
+use super::handoff::{self, Backoff};
 use super::stream::Streams;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json_response, no_content, parse_json, query};
+use crate::http::{json_response, no_content, parse_json, query, request_body};
 use crate::platform::{now_ms, set_alarm};
-use crate::sql::{Sql, int};
+use crate::sql::{Sql, Value, int};
+
+/// How soon the alarm goes off after hand-offs are stored: if the
+/// hand-offs started at once stop (the runtime restarts), it resumes them.
+pub(super) const SAFETY_MS: u64 = 5_000;
 
 /// The cache and topic an object serves, stored at its first publish.
 #[derive(Clone, Serialize, Deserialize)]
@@ -32,32 +38,46 @@ pub(super) struct TopicName {
 /// One instance per `cache/topic`.
 #[durable_object(alarm)]
 pub struct Topic {
-    pub(super) state: State,
+    topic: Rc<TopicState>,
+}
+
+/// A topic object's state, shared with its hand-off rounds.
+pub(super) struct TopicState {
+    state: State,
     pub(super) env: Env,
     pub(super) sql: Sql,
-    /// The tables exist and `sequence` and `subscribers` are read.
+    /// The tables exist and the state below is read.
     loaded: Cell<bool>,
     /// The last number given.
     sequence: Cell<u64>,
+    pub(super) name: RefCell<Option<TopicName>>,
     subscribers: RefCell<BTreeMap<String, Subscription>>,
     /// When the alarm this object set will go off, until it starts.
     alarm_at: Cell<Option<u64>>,
-    pub(super) handoff: super::handoff::Backoff,
+    /// A hand-off round is running; `again` asks it for one more.
+    pub(super) handing_off: Cell<bool>,
+    pub(super) again: Cell<bool>,
+    pub(super) backoff: Backoff,
     streams: Streams,
 }
 
 impl DurableObject for Topic {
     fn new(state: State, env: Env) -> Self {
         Topic {
-            sql: Sql::new(&state),
-            state,
-            env,
-            loaded: Cell::new(false),
-            sequence: Cell::new(0),
-            subscribers: RefCell::new(BTreeMap::new()),
-            alarm_at: Cell::new(None),
-            handoff: super::handoff::Backoff::default(),
-            streams: Streams::default(),
+            topic: Rc::new(TopicState {
+                sql: Sql::new(&state),
+                state,
+                env,
+                loaded: Cell::new(false),
+                sequence: Cell::new(0),
+                name: RefCell::new(None),
+                subscribers: RefCell::new(BTreeMap::new()),
+                alarm_at: Cell::new(None),
+                handing_off: Cell::new(false),
+                again: Cell::new(false),
+                backoff: Backoff::default(),
+                streams: Streams::default(),
+            }),
         }
     }
 
@@ -71,54 +91,60 @@ impl DurableObject for Topic {
         }
     }
 
-    /// Hands stored messages off to their webhooks. Failures never escape
-    /// (the platform retries a failing alarm only a few times): the run
-    /// sets its own next alarm instead.
+    /// Resumes hand-offs. Failures never escape (the platform retries a
+    /// failing alarm only a few times): a round sets its own next alarm.
     async fn alarm(&self) -> Result<Response> {
-        self.alarm_at.set(None);
-        if let Err(err) = self.load() {
-            worker::console_error!("topic alarm: {}", err.message);
-        } else {
-            super::handoff::run(self).await;
+        self.topic.alarm_at.set(None);
+        match self.topic.load() {
+            Ok(()) => handoff::start(&self.topic),
+            Err(err) => worker::console_error!("topic alarm: {}", err.message),
         }
         Response::empty()
     }
 }
 
 impl Topic {
-    async fn route(&self, mut req: Request) -> ApiResult<Response> {
-        self.load()?;
+    async fn route(&self, req: Request) -> ApiResult<Response> {
+        let topic = &self.topic;
+        topic.load()?;
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/publish") => {
-                let request: PublishRequest = parse_json(&req.bytes().await?, false)?;
-                let numbered = self.publish(request)?;
+                let request: PublishRequest = parse_json(&request_body(&req).await?, false)?;
+                let numbered = topic.publish(request)?;
                 if numbered.handed_off > 0 {
-                    self.wake().await?;
+                    topic.wake_at(now_ms() + SAFETY_MS).await?;
+                    handoff::start(topic);
                 }
                 json_response(200, &numbered)
             }
             (Method::Get, "/subscribe") => {
                 let after = query(&req, "after")?.and_then(|id| id.trim().parse().ok());
-                self.streams.subscribe(after, self.sequence.get())
+                topic.streams.subscribe(after, topic.sequence.get())
             }
             (Method::Put, "/subscribers") => {
                 let name = required(&req, "name")?;
-                let subscription: Subscription = parse_json(&req.bytes().await?, false)?;
-                self.subscribe_webhook(name, subscription)?;
+                let subscription: Subscription = parse_json(&request_body(&req).await?, false)?;
+                topic.subscribe_webhook(name, subscription)?;
                 no_content()
             }
             (Method::Delete, "/subscribers") => {
                 let name = required(&req, "name")?;
                 let revision = required(&req, "revision")?.parse().unwrap_or(0);
-                self.unsubscribe_webhook(&name, revision)?;
+                topic.unsubscribe_webhook(&name, revision)?;
                 no_content()
             }
             _ => Err(ApiError::not_found("no such topic operation")),
         }
     }
+}
 
-    /// Creates the tables and reads the sequence and subscribers, once per
-    /// object lifetime.
+/// Hand-off rows per insert statement (3 values each; at most 100 a
+/// statement).
+const ROWS_PER_INSERT: usize = 32;
+
+impl TopicState {
+    /// Creates the tables and reads the sequence, name and subscribers,
+    /// once per object lifetime.
     fn load(&self) -> ApiResult<()> {
         if self.loaded.get() {
             return Ok(());
@@ -139,6 +165,7 @@ impl Topic {
         }
         self.sequence
             .set(self.sql.meta::<u64>("sequence")?.unwrap_or(0));
+        *self.name.borrow_mut() = self.sql.meta("name")?;
         let rows: Vec<SubscriberRow> = self
             .sql
             .rows("SELECT name, subscription FROM subscribers", vec![])?;
@@ -155,8 +182,8 @@ impl Topic {
 
     /// Numbers the message and stores it with a hand-off row for each
     /// webhook that receives it, in one synchronous step: nothing else runs
-    /// in between, and it all commits before the reply leaves. Then the
-    /// message goes to the open streams.
+    /// in between, and it all commits before the reply (or any hand-off)
+    /// leaves. Then the message goes to the open streams.
     fn publish(&self, request: PublishRequest) -> ApiResult<Numbered> {
         let sequence = self.sequence.get() + 1;
         let publish_timestamp = now_ms();
@@ -184,38 +211,7 @@ impl Topic {
 
         self.sql.set_meta("sequence", &sequence)?;
         if !handed.is_empty() {
-            if sequence == 1 || self.sql.meta::<TopicName>("name")?.is_none() {
-                let name = TopicName {
-                    cache: request.cache.clone(),
-                    topic: request.topic.clone(),
-                };
-                self.sql.set_meta("name", &name)?;
-            }
-            let (body, is_text) = match &request.message {
-                Message::Text(text) => (text.as_bytes().to_vec(), 1),
-                Message::Bytes(bytes) => (bytes.clone(), 0),
-            };
-            self.sql.exec(
-                "INSERT INTO messages (seq, published_at, token_id, body, is_text) \
-                 VALUES (?, ?, ?, ?, ?)",
-                vec![
-                    int(sequence),
-                    int(publish_timestamp),
-                    request.token_id.as_str().into(),
-                    body.into(),
-                    is_text.into(),
-                ],
-            )?;
-            for webhook in &handed {
-                self.sql.exec(
-                    "INSERT INTO handoffs (webhook, generation, seq) VALUES (?, ?, ?)",
-                    vec![
-                        webhook.name.as_str().into(),
-                        int(webhook.generation),
-                        int(sequence),
-                    ],
-                )?;
-            }
+            self.store(&request, sequence, publish_timestamp, &handed)?;
         }
         self.sequence.set(sequence);
 
@@ -236,9 +232,52 @@ impl Topic {
         })
     }
 
-    /// Sets the alarm to now, so the hand-offs start.
-    pub(super) async fn wake(&self) -> ApiResult<()> {
-        self.wake_at(now_ms()).await
+    /// Writes message `sequence` and its hand-off rows.
+    fn store(
+        &self,
+        request: &PublishRequest,
+        sequence: u64,
+        publish_timestamp: u64,
+        handed: &[Recipient],
+    ) -> ApiResult<()> {
+        if self.name.borrow().is_none() {
+            let name = TopicName {
+                cache: request.cache.clone(),
+                topic: request.topic.clone(),
+            };
+            self.sql.set_meta("name", &name)?;
+            *self.name.borrow_mut() = Some(name);
+        }
+        let (body, is_text) = match &request.message {
+            Message::Text(text) => (text.as_bytes().to_vec(), 1),
+            Message::Bytes(bytes) => (bytes.clone(), 0),
+        };
+        self.sql.exec(
+            "INSERT INTO messages (seq, published_at, token_id, body, is_text) \
+             VALUES (?, ?, ?, ?, ?)",
+            vec![
+                int(sequence),
+                int(publish_timestamp),
+                request.token_id.as_str().into(),
+                body.into(),
+                is_text.into(),
+            ],
+        )?;
+        for chunk in handed.chunks(ROWS_PER_INSERT) {
+            let mut statement =
+                String::from("INSERT INTO handoffs (webhook, generation, seq) VALUES ");
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+            for (i, webhook) in chunk.iter().enumerate() {
+                statement.push_str(if i == 0 { "(?, ?, ?)" } else { ", (?, ?, ?)" });
+                values.extend([
+                    webhook.name.as_str().into(),
+                    int(webhook.generation),
+                    int(sequence),
+                ]);
+            }
+            self.sql.exec(&statement, values)?;
+        }
+        Ok(())
     }
 
     /// Sets the alarm to `at_ms`, unless it is set to go off sooner.
