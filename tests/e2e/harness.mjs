@@ -78,6 +78,13 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
     /** The runtime's inspector port (DevTools protocol). */
     inspector,
     log: () => log,
+    /** Kills the runtime at once (SIGKILL), as a crash would. */
+    async kill() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -118,8 +125,9 @@ export function client(url, key) {
 }
 
 /**
- * A receiver on 127.0.0.1 recording every request by path. `behave(path)`
- * may return `{ status, delayMs }` to answer differently.
+ * A receiver on 127.0.0.1 recording every request by path. `behave(path,
+ * entry)` may return `{ status, delayMs, headers, reset }` to answer
+ * differently (`reset`: drop the connection without an answer).
  */
 export async function startReceiver(behave = () => ({})) {
   const requests = [];
@@ -128,11 +136,20 @@ export async function startReceiver(behave = () => ({})) {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const entry = { path: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      const entry = {
+        path: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks), at: Date.now(),
+        /** Resolves once the request is answered or its connection is gone. */
+        closed: new Promise((resolve) => res.on('close', resolve)),
+      };
       requests.push(entry);
       for (const w of [...waiters]) w();
-      const { status = 204, delayMs = 0 } = behave(req.url) ?? {};
-      setTimeout(() => { res.statusCode = status; res.end(); }, delayMs);
+      const { status = 204, delayMs = 0, headers = {}, reset = false } = behave(req.url, entry) ?? {};
+      if (reset) { req.socket.destroy(); return; }
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(status, headers);
+        res.end();
+      }, delayMs);
     });
   });
   server.keepAliveTimeout = 60_000;

@@ -45,7 +45,7 @@ const FRESH_BYTES: usize = 1024 * 1024;
 
 /// How far ahead the alarm is set while a task runs or messages wait: if
 /// the task stops (the runtime restarts), the alarm resumes it.
-pub(super) const WATCHDOG_MS: u64 = 30_000;
+pub(super) const WATCHDOG_MS: u64 = 10_000;
 
 /// Starts the delivery task in the background, or asks the running one to
 /// look again.
@@ -301,7 +301,7 @@ async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<Atte
         } => {
             let at = now + delay.as_millis() as u64;
             record.next_retry_at = Some(at);
-            outbox::retry(sql, due.id, number, at)?;
+            outbox::retry(sql, &due, number, at)?;
             if pause_endpoint && at > agent.paused_until.get() {
                 agent.paused_until.set(at);
                 sql.set_meta("paused_until", &at)?;
@@ -309,15 +309,15 @@ async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<Atte
             Outcome::Retrying
         }
         NextStep::DeadLetter => {
-            outbox::give_up(agent, due.id, number, now, GiveUp::DeadLettered)?;
+            outbox::give_up(agent, &due, number, now, GiveUp::DeadLettered)?;
             Outcome::DeadLettered
         }
         NextStep::TimedOut => {
-            outbox::give_up(agent, due.id, number, now, GiveUp::TimedOut)?;
+            outbox::give_up(agent, &due, number, now, GiveUp::TimedOut)?;
             Outcome::TimedOut
         }
         NextStep::Gone => {
-            outbox::give_up(agent, due.id, number, now, GiveUp::Gone)?;
+            outbox::give_up(agent, &due, number, now, GiveUp::Gone)?;
             Outcome::Gone
         }
     });

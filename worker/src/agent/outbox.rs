@@ -57,6 +57,9 @@ pub(super) struct Due {
     pub(super) token_id: String,
     /// Attempts made so far.
     pub(super) attempts: u32,
+    /// Bumped by each replay: an attempt that started before one does not
+    /// decide what follows for the replayed message.
+    pub(super) epoch: u64,
     pub(super) message: Message,
 }
 
@@ -69,6 +72,7 @@ impl Due {
             publish_timestamp: handed.publish_timestamp,
             token_id: handed.token_id,
             attempts,
+            epoch: 0,
             message: handed.message,
         }
     }
@@ -84,7 +88,8 @@ pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
         "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, \
          seq INTEGER NOT NULL, published_at INTEGER NOT NULL, token_id TEXT NOT NULL, \
          body BLOB NOT NULL, is_text INTEGER NOT NULL, handed INTEGER NOT NULL, \
-         attempts INTEGER NOT NULL, due_at INTEGER NOT NULL, given_up_at INTEGER, reason TEXT)",
+         attempts INTEGER NOT NULL, due_at INTEGER NOT NULL, given_up_at INTEGER, reason TEXT, \
+         epoch INTEGER NOT NULL DEFAULT 0)",
         "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (given_up_at, due_at)",
         "CREATE TABLE IF NOT EXISTS received (topic TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)",
         // A message handed off by its topic marks its number taken, in the
@@ -237,7 +242,7 @@ fn in_flight_values(in_flight: &[u64]) -> (String, Vec<Value>) {
 pub(super) fn due(sql: &Sql, fifo: bool, in_flight: &[u64], now: u64) -> ApiResult<Option<Due>> {
     let rows = if fifo {
         sql.raw(
-            "SELECT id, due_at, topic, seq, published_at, token_id, attempts, is_text, body \
+            "SELECT id, due_at, topic, seq, published_at, token_id, attempts, epoch, is_text, body \
              FROM outbox WHERE given_up_at IS NULL ORDER BY id LIMIT 1",
             vec![],
         )?
@@ -246,8 +251,8 @@ pub(super) fn due(sql: &Sql, fifo: bool, in_flight: &[u64], now: u64) -> ApiResu
         values.push(int(now));
         sql.raw(
             &format!(
-                "SELECT id, due_at, topic, seq, published_at, token_id, attempts, is_text, body \
-                 FROM outbox WHERE given_up_at IS NULL AND id NOT IN ({placeholders}) \
+                "SELECT id, due_at, topic, seq, published_at, token_id, attempts, epoch, is_text, \
+                 body FROM outbox WHERE given_up_at IS NULL AND id NOT IN ({placeholders}) \
                  AND due_at <= ? ORDER BY due_at, id LIMIT 1"
             ),
             values,
@@ -295,11 +300,11 @@ pub(super) fn next_due_at(sql: &Sql, fifo: bool, in_flight: &[u64]) -> ApiResult
 
 /// A row of [`due`]'s statement as a message.
 fn read_due(mut row: Vec<Value>) -> ApiResult<Due> {
-    if row.len() < 9 {
+    if row.len() < 10 {
         return Err(ApiError::internal("reading the outbox", "short row"));
     }
     let body = into_bytes(row.pop().unwrap_or(Value::Null));
-    let message = if as_u64(&row[7]) == 1 {
+    let message = if as_u64(&row[8]) == 1 {
         Message::Text(
             String::from_utf8(body).map_err(|e| ApiError::internal("reading message", e))?,
         )
@@ -313,6 +318,7 @@ fn read_due(mut row: Vec<Value>) -> ApiResult<Due> {
         publish_timestamp: as_u64(&row[4]),
         token_id: as_text(&row[5]),
         attempts: u32::try_from(as_u64(&row[6])).unwrap_or(u32::MAX),
+        epoch: as_u64(&row[7]),
         message,
     })
 }
@@ -334,32 +340,39 @@ pub(super) fn delivered(agent: &Agent, id: u64) -> ApiResult<()> {
     Ok(())
 }
 
-/// Row `id` failed its attempt number `attempts` and is due again at
-/// `due_at` (unless it was given up meanwhile).
-pub(super) fn retry(sql: &Sql, id: u64, attempts: u32, due_at: u64) -> ApiResult<()> {
+/// `due` failed its attempt number `attempts` and is due again at
+/// `due_at` (unless it was given up or replayed meanwhile).
+pub(super) fn retry(sql: &Sql, due: &Due, attempts: u32, due_at: u64) -> ApiResult<()> {
     sql.exec(
-        "UPDATE outbox SET attempts = ?, due_at = ? WHERE id = ?",
-        vec![int(u64::from(attempts)), int(due_at), int(id)],
+        "UPDATE outbox SET attempts = ?, due_at = ? WHERE id = ? AND epoch = ?",
+        vec![
+            int(u64::from(attempts)),
+            int(due_at),
+            int(due.id),
+            int(due.epoch),
+        ],
     )
     .map(drop)
 }
 
-/// Row `id` is given up after `attempts` attempts.
+/// `due` is given up after `attempts` attempts (unless it was given up or
+/// replayed meanwhile).
 pub(super) fn give_up(
     agent: &Agent,
-    id: u64,
+    due: &Due,
     attempts: u32,
     now: u64,
     why: GiveUp,
 ) -> ApiResult<()> {
     let was_pending = agent.sql.exec(
         "UPDATE outbox SET attempts = ?, given_up_at = ?, reason = ? \
-         WHERE id = ? AND given_up_at IS NULL RETURNING id",
+         WHERE id = ? AND epoch = ? AND given_up_at IS NULL RETURNING id",
         vec![
             int(u64::from(attempts)),
             int(now),
             why.as_str().into(),
-            int(id),
+            int(due.id),
+            int(due.epoch),
         ],
     )?;
     if was_pending > 0 {
@@ -388,8 +401,8 @@ pub(super) fn give_up_pending(agent: &Agent, now: u64) -> ApiResult<usize> {
 pub(super) fn replay(agent: &Agent, since: u64, now: u64) -> ApiResult<usize> {
     agent.pending.set(None);
     agent.sql.exec(
-        "UPDATE outbox SET given_up_at = NULL, reason = NULL, attempts = 0, due_at = ? \
-         WHERE given_up_at IS NOT NULL AND given_up_at >= ? RETURNING id",
+        "UPDATE outbox SET given_up_at = NULL, reason = NULL, attempts = 0, due_at = ?, \
+         epoch = epoch + 1 WHERE given_up_at IS NOT NULL AND given_up_at >= ? RETURNING id",
         vec![int(now), int(since)],
     )
 }
