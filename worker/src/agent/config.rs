@@ -25,7 +25,7 @@ use serde_json::json;
 use worker::Response;
 
 use super::client::owner;
-use super::object::Agent;
+use super::state::{Agent, CachedSigner, StoredWebhook};
 use super::{log, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text, no_content, parse_json};
@@ -33,20 +33,6 @@ use crate::platform::{MAX_IN_FLIGHT, now_ms, random_bytes, sealing_key, url_poli
 use crate::seal::Sealer;
 use crate::store::Store;
 use crate::topic::client::{PublishRequest, SYSTEM_TOPIC, Subscription, TopicClient};
-
-/// A webhook as its object stores it: its configuration, its sealed
-/// secrets, its times, its generation (which a namesake created after a
-/// delete does not share) and the revision of its last change.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StoredWebhook {
-    pub(crate) config: WebhookConfig,
-    pub(crate) sealed_secrets: String,
-    pub(crate) created_at: u64,
-    pub(crate) updated_at: u64,
-    pub(crate) generation: u64,
-    pub(crate) revision: u64,
-}
 
 /// The last generation and revision given by an object; kept when its
 /// webhook is deleted, so both only ever grow.
@@ -103,13 +89,6 @@ struct SecretView<'a> {
     cache_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     grace_ends_at: Option<u64>,
-}
-
-impl StoredWebhook {
-    /// `cache/name`: what its sealed secrets are bound to.
-    pub(crate) fn owner(&self) -> String {
-        owner(&self.config.id.cache_name, &self.config.id.webhook_name)
-    }
 }
 
 fn sealer(agent: &Agent) -> ApiResult<Sealer> {
@@ -290,14 +269,6 @@ pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     save(agent, &cache, &name, Some(stored))?;
     finish_sync(agent).await?;
     Ok(reply)
-}
-
-/// A signer kept between attempts: for one revision of the webhook, until
-/// a rotation's grace period ends (then the secrets it signs with change).
-pub(crate) struct CachedSigner {
-    revision: u64,
-    valid_until: u64,
-    signer: Rc<edgehooks_core::Webhook>,
 }
 
 /// The signer of `stored` at `now_ms`: its secrets opened once per

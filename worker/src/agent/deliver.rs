@@ -26,10 +26,10 @@ use serde_json::json;
 use worker::{Delay, Response};
 
 use super::client::Handoff;
-use super::config::{self, StoredWebhook};
+use super::config;
 use super::log;
-use super::object::Agent;
-use super::outbox::{self, Due, GiveUp};
+use super::outbox::{self, GiveUp};
+use super::state::{Agent, Due, StoredWebhook};
 use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, Target, attempt};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json};

@@ -10,7 +10,7 @@ use edgehooks_core::DeliveryStats;
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
-use super::object::Agent;
+use super::state::Agent;
 use crate::attempt::AttemptRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text};

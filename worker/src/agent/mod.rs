@@ -17,5 +17,6 @@ mod log;
 #[allow(missing_docs)]
 pub(crate) mod object;
 mod outbox;
+mod state;
 
 pub(crate) use log::valid_cursor;

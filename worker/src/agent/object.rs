@@ -1,25 +1,20 @@
 //! The `WebhookAgent` Durable Object, one per `cache/webhook`: routing of
-//! its protocol, its state, and its alarm.
+//! its protocol, reading its state once, and its alarm.
 //!
 //! SQLite tables: `meta` (`webhook`: the stored webhook; `lineage`: the
 //! last generation and revision given, kept across deletes; `sync`: topic
 //! and index updates still to make; `paused_until`), `outbox`, `received`
 //! and `attempts` (see `outbox` and `log`).
 
-use core::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
-use edgehooks_core::DeliveryStats;
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
-use super::config::{self, CachedSigner, StoredWebhook};
-use super::outbox::{self, Due};
-use super::{deliver, log};
+use super::state::{Agent, StoredWebhook};
+use super::{config, deliver, log, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{query, request_body};
-use crate::platform::{now_ms, random_bytes, set_alarm};
-use crate::sql::Sql;
+use crate::platform::{now_ms, random_bytes};
 
 /// One instance per `cache/webhook`.
 #[durable_object(alarm)]
@@ -27,75 +22,10 @@ pub struct WebhookAgent {
     agent: Rc<Agent>,
 }
 
-/// A webhook object's state, shared with its delivery task.
-pub(crate) struct Agent {
-    pub(super) env: Env,
-    state: State,
-    pub(super) sql: Sql,
-    /// The tables exist and the state below is read.
-    loaded: Cell<bool>,
-    /// The stored webhook, kept in step with every change (`None` when
-    /// there is none).
-    webhook: RefCell<Option<Rc<StoredWebhook>>>,
-    /// Changes of the configuration, with their updates of topics and
-    /// index, are made one at a time.
-    pub(super) changes: async_lock::Mutex<()>,
-    /// Outbox rows being attempted now.
-    pub(super) in_flight: RefCell<BTreeSet<u64>>,
-    /// No attempt starts before this time (ms): the receiver's
-    /// `Retry-After`.
-    pub(super) paused_until: Cell<u64>,
-    /// When the last attempt started (ms), for pacing.
-    pub(super) last_start: Cell<u64>,
-    /// When the alarm this object set will go off, until it starts.
-    alarm_at: Cell<Option<u64>>,
-    /// A delivery task is running; `again` asks it to look once more.
-    pub(super) delivering: Cell<bool>,
-    pub(super) again: Cell<bool>,
-    /// The counters, as stored.
-    pub(super) stats: RefCell<DeliveryStats>,
-    /// The number of the newest attempt in the log.
-    pub(super) last_logged: Cell<u64>,
-    /// Per topic, the highest sequence number taken (read once per topic).
-    pub(super) received: RefCell<BTreeMap<String, u64>>,
-    /// The signer of the current secrets, while they stay the same.
-    pub(super) signer: RefCell<Option<CachedSigner>>,
-    /// How many outbox rows are pending, once counted (see `outbox`).
-    pub(super) pending: Cell<Option<u64>>,
-    /// Rows just stored and due now, oldest first, with their messages:
-    /// when they are all that waits, the next attempt needs no lookup.
-    pub(super) fresh: RefCell<VecDeque<Due>>,
-    /// A change's updates of topics and index are still to make.
-    pub(super) sync_pending: Cell<bool>,
-    /// Spreads retry times (the schedule's jitter); seeded once.
-    pub(super) jitter: RefCell<fastrand::Rng>,
-}
-
 impl DurableObject for WebhookAgent {
     fn new(state: State, env: Env) -> Self {
         WebhookAgent {
-            agent: Rc::new(Agent {
-                sql: Sql::new(&state),
-                state,
-                env,
-                loaded: Cell::new(false),
-                webhook: RefCell::new(None),
-                changes: async_lock::Mutex::new(()),
-                in_flight: RefCell::new(BTreeSet::new()),
-                paused_until: Cell::new(0),
-                last_start: Cell::new(0),
-                alarm_at: Cell::new(None),
-                delivering: Cell::new(false),
-                again: Cell::new(false),
-                stats: RefCell::new(DeliveryStats::default()),
-                last_logged: Cell::new(0),
-                received: RefCell::new(BTreeMap::new()),
-                signer: RefCell::new(None),
-                pending: Cell::new(None),
-                fresh: RefCell::new(VecDeque::new()),
-                sync_pending: Cell::new(false),
-                jitter: RefCell::new(fastrand::Rng::with_seed(0)),
-            }),
+            agent: Rc::new(Agent::new(state, env)),
         }
     }
 
@@ -119,7 +49,7 @@ impl DurableObject for WebhookAgent {
     async fn alarm(&self) -> Result<Response> {
         let agent = &self.agent;
         agent.alarm_at.set(None);
-        if let Err(err) = agent.load() {
+        if let Err(err) = load(agent) {
             worker::console_error!("webhook alarm: {}", err.message);
             return Response::empty();
         }
@@ -138,7 +68,7 @@ impl DurableObject for WebhookAgent {
 impl WebhookAgent {
     async fn route(&self, req: Request) -> ApiResult<Response> {
         let agent = &self.agent;
-        agent.load()?;
+        load(agent)?;
         let body = match req.method() {
             Method::Get | Method::Delete => Vec::new(),
             _ => request_body(&req).await?,
@@ -173,55 +103,29 @@ impl WebhookAgent {
     }
 }
 
-impl Agent {
-    /// Creates the tables and reads the stored state, once per object
-    /// lifetime (all synchronous, so nothing runs in between).
-    fn load(&self) -> ApiResult<()> {
-        if self.loaded.get() {
-            return Ok(());
-        }
-        self.sql.create_meta()?;
-        outbox::create_tables(&self.sql)?;
-        log::create_tables(&self.sql)?;
-        *self.webhook.borrow_mut() = self.sql.meta::<StoredWebhook>("webhook")?.map(Rc::new);
-        self.paused_until
-            .set(self.sql.meta::<u64>("paused_until")?.unwrap_or(0));
-        let (last_logged, stats) = log::newest(&self.sql)?;
-        self.last_logged.set(last_logged);
-        *self.stats.borrow_mut() = stats;
-        self.sync_pending
-            .set(self.sql.meta::<serde_json::Value>("sync")?.is_some());
-        self.jitter
-            .borrow_mut()
-            .seed(u64::from_le_bytes(random_bytes::<8>()?));
-        self.loaded.set(true);
-        Ok(())
+/// Creates the tables and reads the stored state, once per object
+/// lifetime (all synchronous, so nothing runs in between).
+fn load(agent: &Agent) -> ApiResult<()> {
+    if agent.loaded.get() {
+        return Ok(());
     }
-
-    /// The stored webhook, if there is one.
-    pub(super) fn webhook(&self) -> Option<Rc<StoredWebhook>> {
-        self.webhook.borrow().clone()
-    }
-
-    /// The stored webhook, or `not_found`.
-    pub(super) fn existing(&self) -> ApiResult<Rc<StoredWebhook>> {
-        self.webhook()
-            .ok_or_else(|| ApiError::not_found("no webhook with this name in this cache"))
-    }
-
-    /// Replaces the kept copy of the stored webhook (the caller writes it
-    /// to storage in the same step).
-    pub(super) fn keep(&self, webhook: Option<StoredWebhook>) {
-        *self.webhook.borrow_mut() = webhook.map(Rc::new);
-    }
-
-    /// Sets the alarm to `at_ms`, unless it is set to go off sooner.
-    pub(super) async fn wake_at(&self, at_ms: u64) -> ApiResult<()> {
-        if self.alarm_at.get().is_some_and(|set| set <= at_ms) {
-            return Ok(());
-        }
-        set_alarm(&self.state, at_ms).await?;
-        self.alarm_at.set(Some(at_ms));
-        Ok(())
-    }
+    agent.sql.create_meta()?;
+    outbox::create_tables(&agent.sql)?;
+    log::create_tables(&agent.sql)?;
+    *agent.webhook.borrow_mut() = agent.sql.meta::<StoredWebhook>("webhook")?.map(Rc::new);
+    agent
+        .paused_until
+        .set(agent.sql.meta::<u64>("paused_until")?.unwrap_or(0));
+    let (last_logged, stats) = log::newest(&agent.sql)?;
+    agent.last_logged.set(last_logged);
+    *agent.stats.borrow_mut() = stats;
+    agent
+        .sync_pending
+        .set(agent.sql.meta::<serde_json::Value>("sync")?.is_some());
+    agent
+        .jitter
+        .borrow_mut()
+        .seed(u64::from_le_bytes(random_bytes::<8>()?));
+    agent.loaded.set(true);
+    Ok(())
 }

@@ -15,7 +15,7 @@ use edgehooks_core::Message;
 use serde::Deserialize;
 
 use super::client::Handed;
-use super::object::Agent;
+use super::state::{Agent, Due};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::MAX_IN_FLIGHT;
 use crate::sql::{Sql, Value, as_text, as_u64, int, into_bytes};
@@ -45,41 +45,6 @@ impl GiveUp {
             GiveUp::Gone => "gone",
             GiveUp::SwitchedOff => "switched_off",
         }
-    }
-}
-
-/// A message due for an attempt.
-pub(super) struct Due {
-    pub(super) id: u64,
-    pub(super) topic: String,
-    pub(super) sequence: u64,
-    pub(super) publish_timestamp: u64,
-    pub(super) token_id: String,
-    /// Attempts made so far.
-    pub(super) attempts: u32,
-    /// Bumped by each replay: an attempt that started before one does not
-    /// decide what follows for the replayed message.
-    pub(super) epoch: u64,
-    pub(super) message: Message,
-}
-
-impl Due {
-    fn new(id: u64, handed: Handed, attempts: u32) -> Self {
-        Due {
-            id,
-            topic: handed.topic,
-            sequence: handed.sequence,
-            publish_timestamp: handed.publish_timestamp,
-            token_id: handed.token_id,
-            attempts,
-            epoch: 0,
-            message: handed.message,
-        }
-    }
-
-    /// The bytes it holds (for bounding what is kept in memory).
-    pub(super) fn size(&self) -> usize {
-        self.message.as_bytes().len() + self.topic.len() + self.token_id.len()
     }
 }
 

@@ -25,7 +25,7 @@ use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 use worker::Delay;
 
-use super::object::{TopicName, TopicState};
+use super::state::{TopicName, TopicState};
 use crate::agent::client::{AgentClient, Handed};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::{MAX_IN_FLIGHT, SUBREQUESTS_PER_RUN, now_ms};
@@ -42,44 +42,12 @@ const CALL_BYTES: usize = 4 * 1024 * 1024;
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// A call not answered in this time counts as failed.
 const CALL_TIMEOUT_MS: u64 = 30_000;
-/// Longest wait before a failing webhook's hand-offs are tried again.
-const MAX_BACKOFF_MS: u64 = 60_000;
 
 /// A webhook (name and generation) with the messages it is owed, in order.
 struct Group {
     webhook: String,
     generation: u64,
     sequences: Vec<u64>,
-}
-
-/// The webhooks whose hand-offs failed: how many times in a row, and when
-/// to try again. Kept in memory: after a restart every hand-off is retried
-/// at once.
-#[derive(Default)]
-pub(super) struct Backoff {
-    failing: RefCell<BTreeMap<(String, u64), (u32, u64)>>,
-}
-
-impl Backoff {
-    fn retry_at(&self, group: &Group) -> Option<u64> {
-        let key = (group.webhook.clone(), group.generation);
-        self.failing.borrow().get(&key).map(|(_, at)| *at)
-    }
-
-    fn failed(&self, group: &Group, now: u64) -> u64 {
-        let key = (group.webhook.clone(), group.generation);
-        let mut failing = self.failing.borrow_mut();
-        let entry = failing.entry(key).or_insert((0, now));
-        entry.0 += 1;
-        let wait = (500u64 << entry.0.min(16)).min(MAX_BACKOFF_MS);
-        entry.1 = now + wait;
-        entry.1
-    }
-
-    fn succeeded(&self, group: &Group) {
-        let key = (group.webhook.clone(), group.generation);
-        self.failing.borrow_mut().remove(&key);
-    }
 }
 
 /// Starts hand-off rounds in the background, or asks the running task for
@@ -153,7 +121,7 @@ async fn round(topic: &TopicState) -> ApiResult<Option<u64>> {
             generation: row.generation,
             sequences,
         };
-        match topic.backoff.retry_at(&group) {
+        match topic.backoff.retry_at(&group.webhook, group.generation) {
             Some(at) if at > now => next = Some(next.map_or(at, |n| n.min(at))),
             _ => ready.push(group),
         }
@@ -189,12 +157,14 @@ async fn round(topic: &TopicState) -> ApiResult<Option<u64>> {
                         int(sent),
                     ],
                 )?;
-                topic.backoff.succeeded(&group);
+                topic.backoff.succeeded(&group.webhook, group.generation);
                 more |= group.sequences.last().is_some_and(|&l| l > sent);
             }
             Err(err) => {
                 worker::console_error!("hand-off to {}: {}", group.webhook, err.message);
-                let at = topic.backoff.failed(&group, now_ms());
+                let at = topic
+                    .backoff
+                    .failed(&group.webhook, group.generation, now_ms());
                 next = Some(next.map_or(at, |n| n.min(at)));
             }
         }

@@ -9,4 +9,5 @@ mod handoff;
 // The Durable Object macro generates undocumented glue.
 #[allow(missing_docs)]
 pub(crate) mod object;
+mod state;
 mod stream;

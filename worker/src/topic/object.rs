@@ -8,32 +8,24 @@
 //! they commit together before the publish is answered; the hand-offs then
 //! start at once (see `handoff`), with the alarm set as a safety net.
 
-use core::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use edgehooks_core::{Envelope, Message, PublishOrigin, plan_fan_out};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
 use super::client::{Numbered, PublishRequest, Recipient, Subscription};
-use super::handoff::{self, Backoff};
-use super::stream::Streams;
+use super::handoff;
+use super::state::{TopicName, TopicState};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json, query, request_body};
-use crate::platform::{now_ms, set_alarm};
-use crate::sql::{Sql, Value, int};
+use crate::platform::now_ms;
+use crate::sql::{Value, int};
 
 /// How soon the alarm goes off after hand-offs are stored: if the
 /// hand-offs started at once stop (the runtime restarts), it resumes them.
 pub(super) const SAFETY_MS: u64 = 5_000;
-
-/// The cache and topic an object serves, stored at its first publish.
-#[derive(Clone, Serialize, Deserialize)]
-pub(super) struct TopicName {
-    pub(super) cache: String,
-    pub(super) topic: String,
-}
 
 /// One instance per `cache/topic`.
 #[durable_object(alarm)]
@@ -41,43 +33,10 @@ pub struct Topic {
     topic: Rc<TopicState>,
 }
 
-/// A topic object's state, shared with its hand-off rounds.
-pub(super) struct TopicState {
-    state: State,
-    pub(super) env: Env,
-    pub(super) sql: Sql,
-    /// The tables exist and the state below is read.
-    loaded: Cell<bool>,
-    /// The last number given.
-    sequence: Cell<u64>,
-    pub(super) name: RefCell<Option<TopicName>>,
-    subscribers: RefCell<BTreeMap<String, Subscription>>,
-    /// When the alarm this object set will go off, until it starts.
-    alarm_at: Cell<Option<u64>>,
-    /// A hand-off round is running; `again` asks it for one more.
-    pub(super) handing_off: Cell<bool>,
-    pub(super) again: Cell<bool>,
-    pub(super) backoff: Backoff,
-    streams: Streams,
-}
-
 impl DurableObject for Topic {
     fn new(state: State, env: Env) -> Self {
         Topic {
-            topic: Rc::new(TopicState {
-                sql: Sql::new(&state),
-                state,
-                env,
-                loaded: Cell::new(false),
-                sequence: Cell::new(0),
-                name: RefCell::new(None),
-                subscribers: RefCell::new(BTreeMap::new()),
-                alarm_at: Cell::new(None),
-                handing_off: Cell::new(false),
-                again: Cell::new(false),
-                backoff: Backoff::default(),
-                streams: Streams::default(),
-            }),
+            topic: Rc::new(TopicState::new(state, env)),
         }
     }
 
@@ -277,16 +236,6 @@ impl TopicState {
             }
             self.sql.exec(&statement, values)?;
         }
-        Ok(())
-    }
-
-    /// Sets the alarm to `at_ms`, unless it is set to go off sooner.
-    pub(super) async fn wake_at(&self, at_ms: u64) -> ApiResult<()> {
-        if self.alarm_at.get().is_some_and(|set| set <= at_ms) {
-            return Ok(());
-        }
-        set_alarm(&self.state, at_ms).await?;
-        self.alarm_at.set(Some(at_ms));
         Ok(())
     }
 
