@@ -19,6 +19,7 @@ use std::rc::Rc;
 use edgehooks_core::{
     AttemptFailure, Envelope, GONE_REASON, NextStep, Ordering, delivery_id, message_id, next_step,
 };
+use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
@@ -135,8 +136,12 @@ async fn run(agent: &Agent) -> ApiResult<Option<u64>> {
             }
             None => running.next().await,
         };
-        if let Some((due, attempted)) = done {
-            settle(agent, due, attempted).await?;
+        if let Some(first) = done {
+            let mut ended = vec![first];
+            while let Some(Some(more)) = running.next().now_or_never() {
+                ended.push(more);
+            }
+            settle(agent, ended).await?;
         }
     }
     Ok(match agent.webhook() {
@@ -268,16 +273,29 @@ fn not_signed(name: &str, envelope: &Envelope, number: u32, now: u64, err: ApiEr
     }
 }
 
+/// A webhook to disable after an attempt: its generation, why, and since
+/// when it has been failing.
+struct Disable {
+    generation: u64,
+    reason: String,
+    failing_since: Option<u64>,
+}
+
 /// Records what follows an attempt, by the core's rule: the message leaves
 /// the outbox, waits for its retry (and a `Retry-After` pauses the
-/// endpoint), or is given up; the attempt is logged and counted. A `410
-/// Gone`, or failures for longer than the deployment allows, disable the
-/// webhook. Returns the record as logged.
-async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<AttemptRecord> {
+/// endpoint), or is given up; the attempt is logged and counted. All in
+/// one synchronous step, so the attempts that ended together commit
+/// together. A `410 Gone`, or failures for longer than the deployment
+/// allows, ask for the webhook to be disabled.
+fn record(
+    agent: &Agent,
+    due: &Due,
+    attempted: Attempted,
+) -> ApiResult<(AttemptRecord, Option<Disable>)> {
     agent.in_flight.borrow_mut().remove(&due.id);
     let mut record = attempted.record;
     let Some(webhook) = agent.webhook() else {
-        return Ok(record); // deleted meanwhile: nothing is kept
+        return Ok((record, None)); // deleted meanwhile: nothing is kept
     };
     let number = due.attempts + 1;
     let random = agent.jitter.borrow_mut().u32(..);
@@ -301,7 +319,7 @@ async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<Atte
         } => {
             let at = now + delay.as_millis() as u64;
             record.next_retry_at = Some(at);
-            outbox::retry(sql, &due, number, at)?;
+            outbox::retry(sql, due, number, at)?;
             if pause_endpoint && at > agent.paused_until.get() {
                 agent.paused_until.set(at);
                 sql.set_meta("paused_until", &at)?;
@@ -309,30 +327,53 @@ async fn settle(agent: &Agent, due: Due, attempted: Attempted) -> ApiResult<Atte
             Outcome::Retrying
         }
         NextStep::DeadLetter => {
-            outbox::give_up(agent, &due, number, now, GiveUp::DeadLettered)?;
+            outbox::give_up(agent, due, number, now, GiveUp::DeadLettered)?;
             Outcome::DeadLettered
         }
         NextStep::TimedOut => {
-            outbox::give_up(agent, &due, number, now, GiveUp::TimedOut)?;
+            outbox::give_up(agent, due, number, now, GiveUp::TimedOut)?;
             Outcome::TimedOut
         }
         NextStep::Gone => {
-            outbox::give_up(agent, &due, number, now, GiveUp::Gone)?;
+            outbox::give_up(agent, due, number, now, GiveUp::Gone)?;
             Outcome::Gone
         }
     });
     let stats = log::append(agent, &record, true)?;
-    let disable = if step == NextStep::Gone {
+    let reason = if step == NextStep::Gone {
         Some(GONE_REASON.to_owned())
     } else if record.delivered {
         None
     } else {
         stats.disable_reason(now, disable_after_seconds(&agent.env))
     };
-    if let Some(reason) = disable {
-        config::disable(agent, webhook.generation, reason, stats.failing_since).await?;
+    let disable = reason.map(|reason| Disable {
+        generation: webhook.generation,
+        reason,
+        failing_since: stats.failing_since,
+    });
+    Ok((record, disable))
+}
+
+/// Records `done` and every other attempt that has ended by now, in one
+/// step; then disables the webhook if one of them asked for it.
+async fn settle(agent: &Agent, done: Vec<(Due, Attempted)>) -> ApiResult<Vec<AttemptRecord>> {
+    let mut records = Vec::with_capacity(done.len());
+    let mut disable = None;
+    for (due, attempted) in done {
+        let (record, asked) = record(agent, &due, attempted)?;
+        records.push(record);
+        disable = disable.or(asked);
     }
-    Ok(record)
+    if let Some(Disable {
+        generation,
+        reason,
+        failing_since,
+    }) = disable
+    {
+        config::disable(agent, generation, reason, failing_since).await?;
+    }
+    Ok(records)
 }
 
 /// `POST /enqueue`: stores the messages a topic hands off (if they are for
@@ -378,8 +419,10 @@ pub(super) async fn deliver_now(agent: &Rc<Agent>, body: &[u8]) -> ApiResult<Res
         return json_response(200, &None::<AttemptRecord>);
     };
     let due = outbox::insert(agent, handed, now_ms())?;
-    let (due, attempted) = start(agent, &webhook, due).await;
-    let record = settle(agent, due, attempted).await?;
+    let ended = start(agent, &webhook, due).await;
+    let Some(record) = settle(agent, vec![ended]).await?.pop() else {
+        return json_response(200, &None::<AttemptRecord>);
+    };
     if let Some(at) = record.next_retry_at {
         agent.wake_at(at).await?;
     }

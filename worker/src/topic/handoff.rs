@@ -36,6 +36,11 @@ const GROUPS_PER_ROUND: u64 = 2 * SUBREQUESTS_PER_RUN as u64;
 /// Rounds one task makes before it leaves the rest to the alarm (each
 /// invocation makes a bounded number of calls).
 const ROUNDS_PER_TASK: usize = 4;
+/// How long a round that follows another waits first: under load it then
+/// carries everything published meanwhile, several messages per call
+/// (each call costs a commit on the webhook's side). A round after a quiet
+/// spell starts at once.
+const ROUND_SPACING_MS: u64 = 10;
 /// Most JSON bytes in one call (one message always goes, whatever its size).
 const CALL_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes of encoded messages a round keeps for reuse across calls.
@@ -60,7 +65,10 @@ pub(super) fn start(topic: &Rc<TopicState>) {
     let topic = Rc::clone(topic);
     worker::wasm_bindgen_futures::spawn_local(async move {
         let mut next = None;
-        for _ in 0..ROUNDS_PER_TASK {
+        for round_number in 0..ROUNDS_PER_TASK {
+            if round_number > 0 {
+                Delay::from(core::time::Duration::from_millis(ROUND_SPACING_MS)).await;
+            }
             topic.again.set(false);
             next = match round(&topic).await {
                 Ok(next) => next,
