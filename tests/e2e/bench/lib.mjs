@@ -6,7 +6,8 @@ import { Webhook } from 'edgehooks';
 
 /**
  * A receiver on 127.0.0.1. `answer(path, request)` decides each answer:
- * `{ status, delayMs, headers, reset }` (default 204 at once). Every
+ * `{ status, delayMs, headers, reset, ok }` (default 204 at once; `ok`
+ * overrides whether it counts as delivered). Every
  * request is verified with the secret its path was given (`expect`), and
  * recorded with its arrival time, webhook-id, sequence number and answer.
  */
@@ -30,8 +31,11 @@ export async function benchReceiver(answer = () => ({})) {
         at, path: req.url, id: req.headers['webhook-id'], sequence: event?.topic_sequence_number,
         text: event?.text,
       };
-      const { status = 204, delayMs = 0, headers = {}, reset = false } = answer(req.url, entry) ?? {};
-      entry.ok = !reset && status >= 200 && status < 300;
+      const {
+        status = 204, delayMs = 0, headers = {}, reset = false, ok,
+      } = answer(req.url, entry) ?? {};
+      // `ok: false` marks an answer the sender will not see (after its timeout).
+      entry.ok = ok ?? (!reset && status >= 200 && status < 300);
       requests.push(entry);
       if (reset) { req.socket.destroy(); return; }
       setTimeout(() => { if (!res.destroyed) { res.writeHead(status, headers); res.end(); } }, delayMs);

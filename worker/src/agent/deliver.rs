@@ -94,8 +94,8 @@ async fn run(agent: &Agent) -> ApiResult<Option<u64>> {
             // Switched off or disabled: what waits is kept for replay.
             outbox::give_up_pending(agent, now_ms())?;
         }
-        // Start what is due; `wait_until` is when a pause or the pacing
-        // lets the next one start.
+        // Start what is due; `wait_until` is when the next one may start
+        // (a retry falls due, a pause ends, the pacing allows).
         let mut wait_until = None;
         if let Some(webhook) = receiving {
             let fifo = webhook.config.ordering == Ordering::Fifo;
@@ -108,6 +108,8 @@ async fn run(agent: &Agent) -> ApiResult<Option<u64>> {
                     break;
                 }
                 let Some(due) = next_due(agent, fifo, now)? else {
+                    // Nothing due now: wake for the next retry, if it is near.
+                    wait_until = next_due_at(agent, fifo)?.map(|due| due.max(gate));
                     break;
                 };
                 started += 1;
@@ -170,7 +172,8 @@ fn waiting(agent: &Agent) -> ApiResult<u64> {
 
 /// The next message to attempt, if one is due at `now`: the oldest of the
 /// rows just stored when they are all that waits (nothing to look up),
-/// otherwise by [`outbox::due`].
+/// none while the bound on the next due time is later than now, otherwise
+/// by [`outbox::due`].
 fn next_due(agent: &Agent, fifo: bool, now: u64) -> ApiResult<Option<Due>> {
     let waiting = waiting(agent)?;
     let mut fresh = agent.fresh.borrow_mut();
@@ -184,15 +187,24 @@ fn next_due(agent: &Agent, fifo: bool, now: u64) -> ApiResult<Option<Due>> {
         return Ok(Some(due));
     }
     drop(fresh);
+    if agent.earliest_due.get().is_some_and(|at| at > now) {
+        return Ok(None);
+    }
     outbox::due(&agent.sql, fifo, &in_flight(agent), now)
 }
 
-/// When the next message to attempt is due, if any waits.
+/// When the next message to attempt is due, if any waits: the bound when
+/// it is still ahead, otherwise looked up (which renews the bound).
 fn next_due_at(agent: &Agent, fifo: bool) -> ApiResult<Option<u64>> {
     if waiting(agent)? == 0 {
         return Ok(None);
     }
-    outbox::next_due_at(&agent.sql, fifo, &in_flight(agent))
+    if let Some(at) = agent.earliest_due.get().filter(|&at| at > now_ms()) {
+        return Ok(Some(at));
+    }
+    let next = outbox::next_due_at(&agent.sql, fifo, &in_flight(agent))?;
+    agent.earliest_due.set(Some(next.unwrap_or(u64::MAX)));
+    Ok(next)
 }
 
 /// The earliest time an attempt may start: after a `Retry-After` pause,
@@ -319,7 +331,7 @@ fn record(
         } => {
             let at = now + delay.as_millis() as u64;
             record.next_retry_at = Some(at);
-            outbox::retry(sql, due, number, at)?;
+            outbox::retry(agent, due, number, at)?;
             if pause_endpoint && at > agent.paused_until.get() {
                 agent.paused_until.set(at);
                 sql.set_meta("paused_until", &at)?;

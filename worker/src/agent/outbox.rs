@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::client::Handed;
 use super::state::{Agent, Due};
 use crate::error::{ApiError, ApiResult};
-use crate::platform::MAX_IN_FLIGHT;
 use crate::sql::{Sql, Value, as_text, as_u64, int, into_bytes};
 
 /// Outbox rows per insert statement (8 values each; at most 100 a
@@ -108,6 +107,7 @@ pub(super) fn take(agent: &Agent, messages: Vec<Handed>, now: u64) -> ApiResult<
             stored.push(Due::new(id, handed.clone(), 0));
         }
     }
+    due_by(agent, now);
     let mut received = agent.received.borrow_mut();
     for handed in &taken {
         received.insert(handed.topic.clone(), handed.sequence);
@@ -142,6 +142,7 @@ pub(super) fn insert(agent: &Agent, handed: Handed, now: u64) -> ApiResult<Due> 
         row_values(&handed, false, now),
     )?;
     add_pending(agent, 1);
+    due_by(agent, now);
     Ok(Due::new(id, handed, 0))
 }
 
@@ -189,16 +190,11 @@ fn remove_pending(agent: &Agent) {
     }
 }
 
-/// The placeholders for the rows in flight in a statement (at least
-/// [`MAX_IN_FLIGHT`], so the statement's text rarely changes), and their
-/// values (unused ones are 0, which no row has).
-fn in_flight_values(in_flight: &[u64]) -> (String, Vec<Value>) {
-    let count = in_flight.len().max(MAX_IN_FLIGHT);
-    let placeholders = vec!["?"; count].join(", ");
-    let values = (0..count)
-        .map(|i| int(in_flight.get(i).copied().unwrap_or(0)))
-        .collect();
-    (placeholders, values)
+/// The rows in flight, as the JSON array the statements below take (one
+/// bound value, so their text never changes).
+fn in_flight_value(in_flight: &[u64]) -> Value {
+    let ids: Vec<String> = in_flight.iter().map(u64::to_string).collect();
+    format!("[{}]", ids.join(",")).into()
 }
 
 /// The next message to attempt, if it is due at `now`: for `fifo` the
@@ -212,15 +208,12 @@ pub(super) fn due(sql: &Sql, fifo: bool, in_flight: &[u64], now: u64) -> ApiResu
             vec![],
         )?
     } else {
-        let (placeholders, mut values) = in_flight_values(in_flight);
-        values.push(int(now));
         sql.raw(
-            &format!(
-                "SELECT id, due_at, topic, seq, published_at, token_id, attempts, epoch, is_text, \
-                 body FROM outbox WHERE given_up_at IS NULL AND id NOT IN ({placeholders}) \
-                 AND due_at <= ? ORDER BY due_at, id LIMIT 1"
-            ),
-            values,
+            "SELECT id, due_at, topic, seq, published_at, token_id, attempts, epoch, is_text, body \
+             FROM outbox WHERE given_up_at IS NULL \
+             AND id NOT IN (SELECT value FROM json_each(?)) AND due_at <= ? \
+             ORDER BY due_at, id LIMIT 1",
+            vec![in_flight_value(in_flight), int(now)],
         )?
     };
     let Some(row) = rows.into_iter().next() else {
@@ -241,13 +234,10 @@ pub(super) fn next_due_at(sql: &Sql, fifo: bool, in_flight: &[u64]) -> ApiResult
             vec![],
         )?
     } else {
-        let (placeholders, values) = in_flight_values(in_flight);
         sql.raw(
-            &format!(
-                "SELECT 0, MIN(due_at) FROM outbox WHERE given_up_at IS NULL \
-                 AND id NOT IN ({placeholders})"
-            ),
-            values,
+            "SELECT 0, MIN(due_at) FROM outbox WHERE given_up_at IS NULL \
+             AND id NOT IN (SELECT value FROM json_each(?))",
+            vec![in_flight_value(in_flight)],
         )?
     };
     let Some(row) = rows.first() else {
@@ -261,6 +251,14 @@ pub(super) fn next_due_at(sql: &Sql, fifo: bool, in_flight: &[u64]) -> ApiResult
         return Ok(None);
     }
     Ok(row.get(1).filter(|v| !matches!(v, Value::Null)).map(as_u64))
+}
+
+/// Lowers the bound on when the next waiting message falls due (rows were
+/// added or rescheduled to `at`).
+pub(super) fn due_by(agent: &Agent, at: u64) {
+    if let Some(earliest) = agent.earliest_due.get() {
+        agent.earliest_due.set(Some(earliest.min(at)));
+    }
 }
 
 /// A row of [`due`]'s statement as a message.
@@ -307,17 +305,20 @@ pub(super) fn delivered(agent: &Agent, id: u64) -> ApiResult<()> {
 
 /// `due` failed its attempt number `attempts` and is due again at
 /// `due_at` (unless it was given up or replayed meanwhile).
-pub(super) fn retry(sql: &Sql, due: &Due, attempts: u32, due_at: u64) -> ApiResult<()> {
-    sql.exec(
-        "UPDATE outbox SET attempts = ?, due_at = ? WHERE id = ? AND epoch = ?",
-        vec![
-            int(u64::from(attempts)),
-            int(due_at),
-            int(due.id),
-            int(due.epoch),
-        ],
-    )
-    .map(drop)
+pub(super) fn retry(agent: &Agent, due: &Due, attempts: u32, due_at: u64) -> ApiResult<()> {
+    due_by(agent, due_at);
+    agent
+        .sql
+        .exec(
+            "UPDATE outbox SET attempts = ?, due_at = ? WHERE id = ? AND epoch = ?",
+            vec![
+                int(u64::from(attempts)),
+                int(due_at),
+                int(due.id),
+                int(due.epoch),
+            ],
+        )
+        .map(drop)
 }
 
 /// `due` is given up after `attempts` attempts (unless it was given up or
@@ -365,6 +366,7 @@ pub(super) fn give_up_pending(agent: &Agent, now: u64) -> ApiResult<usize> {
 /// due now with a fresh schedule; returns how many.
 pub(super) fn replay(agent: &Agent, since: u64, now: u64) -> ApiResult<usize> {
     agent.pending.set(None);
+    due_by(agent, now);
     agent.sql.exec(
         "UPDATE outbox SET given_up_at = NULL, reason = NULL, attempts = 0, due_at = ?, \
          epoch = epoch + 1 WHERE given_up_at IS NOT NULL AND given_up_at >= ? RETURNING id",
@@ -397,5 +399,6 @@ pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
     agent.received.borrow_mut().clear();
     agent.fresh.borrow_mut().clear();
     agent.pending.set(Some(0));
+    agent.earliest_due.set(Some(u64::MAX));
     Ok(())
 }

@@ -117,6 +117,9 @@ pub(crate) struct Agent {
     /// Rows just stored and due now, oldest first, with their messages:
     /// when they are all that waits, the next attempt needs no lookup.
     pub(super) fresh: RefCell<VecDeque<Due>>,
+    /// A lower bound on when the next waiting message falls due (`None`:
+    /// unknown): while it is later than now, nothing is looked up.
+    pub(super) earliest_due: Cell<Option<u64>>,
     /// A change's updates of topics and index are still to make.
     pub(super) sync_pending: Cell<bool>,
     /// Spreads retry times (the schedule's jitter); seeded once.
@@ -145,6 +148,7 @@ impl Agent {
             signer: RefCell::new(None),
             pending: Cell::new(None),
             fresh: RefCell::new(VecDeque::new()),
+            earliest_due: Cell::new(None),
             sync_pending: Cell::new(false),
             jitter: RefCell::new(fastrand::Rng::with_seed(0)),
         }
