@@ -282,14 +282,20 @@ test('edit: the scheme is read-only, errors are inline, changes are saved', asyn
   await page.getByLabel('Timeout (milliseconds)').fill('4000');
   await page.getByLabel('Endpoint URL').fill(`${receiver.base}/orders-v2`);
   await page.getByLabel('Mode').selectOption('sync');
+  await page.getByLabel('Ordering').selectOption('fifo');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('#f-ordering-error'), /\(invalid_ordering\)/);
+  await page.getByLabel('Ordering').selectOption('none');
+  await page.getByLabel('Most deliveries per second').fill('5');
   await page.getByLabel('Description').fill('Order events, edited');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await waitText(page.locator('.config'), /Order events, edited/);
   const saved = (await api('GET', '/v1/caches/shop/webhooks/orders-hook')).json;
   assert.deepEqual(
-    [saved.destination.postUrl, saved.mode, saved.timeoutMs, saved.scheme, saved.active],
-    [`${receiver.base}/orders-v2`, 'sync', 4000, 'standard', false],
+    [saved.destination.postUrl, saved.mode, saved.timeoutMs, saved.scheme, saved.active, saved.ordering, saved.maxRatePerSecond],
+    [`${receiver.base}/orders-v2`, 'sync', 4000, 'standard', false, 'none', 5],
   );
+  assert.match(await page.locator('.config').innerText(), /Most deliveries per second\s+5/);
 });
 
 test('rotate the secret, then activate: deliveries use the new secret', async () => {

@@ -124,8 +124,8 @@ export function webhookActions(ctx, webhook, { changed, deleted }) {
   ];
 }
 
-/** Queues the webhook's undelivered messages again and says how many. */
+/** Makes the webhook's undelivered messages pending again and says how many. */
 export async function replayUndelivered(ctx, webhook) {
   const result = await reported(ctx, () => call('POST', `${paths.webhook(ctx.cache, webhook.id.webhookName)}/replay`, { body: {} }));
-  if (result) ctx.toast(`${result.replayed} undelivered ${result.replayed === 1 ? 'message' : 'messages'} queued again`);
+  if (result) ctx.toast(`${result.replayed} undelivered ${result.replayed === 1 ? 'message' : 'messages'} sent again`);
 }

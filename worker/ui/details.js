@@ -112,6 +112,8 @@ function configuration(w) {
     ['Mode', w.mode === 'sync' ? 'Sync' : 'Async'],
     ['Timeout', `${w.timeoutMs} ms`],
     ['Retries', retryText(w.retry)],
+    ['Ordering', w.ordering === 'fifo' ? 'In order (fifo)' : 'Any order'],
+    ['Most deliveries per second', w.maxRatePerSecond ? String(w.maxRatePerSecond) : h('span', { class: 'muted', text: 'no limit' })],
     ['Ignore for API', w.ignoreForApi ? 'Yes' : 'No'],
     ['Description', w.description || h('span', { class: 'muted', text: 'none' })],
     ['Created', time(w.createdAt)],
@@ -123,7 +125,7 @@ function statistics(s) {
   return pairs([
     ['Delivered', String(s.delivered)],
     ['Failed attempts', String(s.failed)],
-    ['Undelivered messages', String(s.undelivered)],
+    ['Undelivered messages', `${s.undelivered} (${s.pending} waiting, ${s.givenUp} given up)`],
     ['Last success', time(s.lastSuccessAt)],
     ['Last failure', time(s.lastFailureAt)],
     ['Failing since', s.failingSince === null ? h('span', { class: 'muted', text: 'not failing' }) : time(s.failingSince)],
@@ -135,6 +137,7 @@ const OUTCOMES = {
   retrying: 'Retrying',
   dead_lettered: 'Dead-lettered',
   timed_out: 'Gave up',
+  gone: 'Gone (410)',
 };
 
 function attemptTable(attempts) {

@@ -16,6 +16,8 @@ const FIELDS = {
   immutable_field: 'f-scheme',
   invalid_timeout: 'f-timeout',
   invalid_retry: 'f-retry-schedule',
+  invalid_ordering: 'f-ordering',
+  invalid_rate: 'f-rate',
   invalid_description: 'f-description',
   invalid_secret: 'f-secret',
 };
@@ -28,7 +30,7 @@ export function renderForm(main, ctx, webhook) {
   const editing = Boolean(webhook);
   const w = webhook ?? {
     topics: [], destination: { postUrl: '' }, scheme: 'standard', active: true, timeoutMs: 5000,
-    mode: 'async', ignoreForApi: false, retry: 'default', description: '',
+    mode: 'async', ignoreForApi: false, retry: 'default', ordering: 'none', description: '',
   };
   const text = (value, attrs = {}) => h('input', { value, autocomplete: 'off', spellcheck: 'false', ...attrs });
   const name = text(editing ? w.id.webhookName : '', { readonly: editing, required: !editing, maxlength: '128' });
@@ -38,9 +40,13 @@ export function renderForm(main, ctx, webhook) {
     ? text(SCHEMES[w.scheme] ?? w.scheme, { readonly: true })
     : h('select', {}, Object.entries(SCHEMES).map(([value, label]) => h('option', { value, text: label, selected: value === w.scheme })));
   const mode = h('select', {},
-    h('option', { value: 'async', text: 'Async: queued, retried, does not hold up the publisher', selected: w.mode === 'async' }),
+    h('option', { value: 'async', text: 'Async: stored, delivered and retried in the background; does not hold up the publisher', selected: w.mode === 'async' }),
     h('option', { value: 'sync', text: 'Sync: made during the publish call, result returned to the publisher', selected: w.mode === 'sync' }));
   const timeout = text(String(w.timeoutMs), { type: 'number', inputmode: 'numeric', min: '1000', max: '30000', step: '1' });
+  const ordering = h('select', {},
+    h('option', { value: 'none', text: 'Any order: several at once, a retry does not hold up the rest', selected: w.ordering !== 'fifo' }),
+    h('option', { value: 'fifo', text: 'In order (fifo): one at a time, each after the previous was delivered or given up', selected: w.ordering === 'fifo' }));
+  const rate = text(w.maxRatePerSecond ? String(w.maxRatePerSecond) : '', { type: 'number', inputmode: 'numeric', min: '1', max: '1000', step: '1', placeholder: 'No limit' });
   const retryKind = typeof w.retry === 'string' ? w.retry : 'custom';
   const retry = h('select', {},
     h('option', { value: 'default', text: 'Default schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)', selected: retryKind === 'default' }),
@@ -77,6 +83,8 @@ export function renderForm(main, ctx, webhook) {
       h('legend', { text: 'Delivery' }),
       field('f-mode', 'Mode', mode),
       field('f-timeout', 'Timeout (milliseconds)', timeout, 'How long to wait for the endpoint to answer: 1000 to 30000.'),
+      field('f-ordering', 'Ordering', ordering, 'In order keeps each topic\'s sequence for the receiver; a sync webhook cannot be in order.'),
+      field('f-rate', 'Most deliveries per second', rate, 'Paces deliveries to this endpoint (1 to 1000); none are dropped. Empty: no limit.'),
       field('f-retry', 'Retries', retry),
       scheduleField,
       h('div', { class: 'check' }, active, h('label', { for: 'f-active', text: 'Active: deliver messages to this webhook' })),
@@ -104,8 +112,11 @@ export function renderForm(main, ctx, webhook) {
       mode: mode.value,
       ignoreForApi: ignoreForApi.checked,
       retry: retrySetting.value,
+      ordering: ordering.value,
+      maxRatePerSecond: rate.value.trim() ? Number(rate.value) : null,
       description: description.value,
     };
+    if (!editing && body.maxRatePerSecond === null) delete body.maxRatePerSecond;
     if (!editing) {
       body.scheme = scheme.value;
       if (secret.value) body.secret = secret.value;

@@ -68,7 +68,7 @@ function summary(published) {
   const lines = [
     h('p', {}, h('strong', { text: `Published #${published.topicSequenceNumber}` }), ` to ${published.topic}: `,
       total === 0 ? 'no active webhook receives it.'
-        : `${total} ${total === 1 ? 'delivery' : 'deliveries'} (${published.asyncDeliveries} queued, ${sync.length} made now).`),
+        : `${total} ${total === 1 ? 'delivery' : 'deliveries'} (${published.asyncDeliveries} in the background, ${sync.length} made now).`),
   ];
   for (const attempt of sync) {
     lines.push(h('div', { class: 'sync-delivery' }, h('p', { class: 'strong', text: attempt.webhookName }), attemptSummary(attempt)));

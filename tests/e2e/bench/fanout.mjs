@@ -95,8 +95,9 @@ try {
         const res = await fetch(`${edgehooks.url}/v1/caches/${cache}/topics/t`, {
           method: 'POST', body: message, headers: { authorization: `Bearer ${ours.adminKey}`, 'content-type': 'application/json' },
         });
-        const body = await res.json();
-        seqToIndex.set(body.topicSequenceNumber, i);
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`publish answered ${res.status}: ${text}`);
+        seqToIndex.set(JSON.parse(text).topicSequenceNumber, i);
       });
       await waitForCount(receiver, n * m);
       const oursArrivals = receiver.reset();

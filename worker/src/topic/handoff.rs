@@ -5,7 +5,7 @@
 //! running one for another); the alarm, set a few seconds ahead, resumes
 //! them after a restart. A round reads the hand-offs grouped by webhook,
 //! oldest first, and makes one call per webhook
-//! carrying its messages (at most 4 MiB of JSON, measured after encoding;
+//! carrying its messages (at most 1 MiB of JSON, measured after encoding;
 //! each message encoded once per round), at most [`MAX_IN_FLIGHT`] calls at
 //! once and [`SUBREQUESTS_PER_RUN`] per round. A webhook's object answers
 //! only once it has stored what it took, and only then are its rows
@@ -42,9 +42,9 @@ const ROUNDS_PER_TASK: usize = 4;
 /// spell starts at once.
 const ROUND_SPACING_MS: u64 = 10;
 /// Most JSON bytes in one call (one message always goes, whatever its size).
-const CALL_BYTES: usize = 4 * 1024 * 1024;
+const CALL_BYTES: usize = 1024 * 1024;
 /// Most bytes of encoded messages a round keeps for reuse across calls.
-const CACHE_BYTES: usize = 16 * 1024 * 1024;
+const CACHE_BYTES: usize = 8 * 1024 * 1024;
 /// A call not answered in this time counts as failed.
 const CALL_TIMEOUT_MS: u64 = 30_000;
 

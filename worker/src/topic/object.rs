@@ -40,9 +40,9 @@ impl DurableObject for Topic {
         }
     }
 
-    /// `POST /publish` (a [`PublishRequest`]; replies [`Numbered`]),
+    /// `POST /publish` (a `PublishRequest`; replies `Numbered`),
     /// `GET /subscribe?after=` (the event stream), `PUT /subscribers?name=`
-    /// (a [`Subscription`]) and `DELETE /subscribers?name=&revision=`.
+    /// (a `Subscription`) and `DELETE /subscribers?name=&revision=`.
     async fn fetch(&self, req: Request) -> Result<Response> {
         match self.route(req).await {
             Ok(response) => Ok(response),
