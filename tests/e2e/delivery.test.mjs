@@ -1,4 +1,4 @@
-// Durable delivery under wrangler dev: queued attempts, retries on a short
+// Durable delivery under wrangler dev: stored attempts, retries on a short
 // schedule, dead letters and replay, the attempt log and statistics,
 // deletes and rotations affecting pending retries, and auto-disable.
 import { after, before, test } from 'node:test';
