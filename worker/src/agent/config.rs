@@ -145,23 +145,23 @@ pub(super) async fn put(
             (config, secrets, now)
         }
     };
-    let lineage = lineage(agent)?;
+    let generation = match &previous {
+        Some(old) => old.generation,
+        None => (lineage(agent)?.generation + 1).max(now),
+    };
     let stored = StoredWebhook {
         sealed_secrets: sealer.seal(&secrets, &owner(cache, name))?,
         config,
         created_at,
         updated_at: now,
-        generation: previous
-            .as_ref()
-            .map_or(lineage.generation.max(now.saturating_sub(1)) + 1, |old| {
-                old.generation
-            }),
-        revision: lineage.revision + 1,
+        generation,
+        revision: 0, // set by `save`
     };
     let receiver_secret = verification_secret(stored.config.scheme, secrets.current())?;
-    let body =
-        json!({"secretString": receiver_secret.expose(), "webhook": WebhookView::from(&stored)});
     save(agent, cache, name, Some(stored))?;
+    let stored = agent.existing()?;
+    let body =
+        json!({"secretString": receiver_secret.expose(), "webhook": WebhookView::from(&*stored)});
     finish_sync(agent).await?;
     json_response(if previous.is_some() { 200 } else { 201 }, &body)
 }
@@ -173,11 +173,10 @@ pub(super) async fn patch(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let mut stored = (*agent.existing()?).clone();
     stored.config = patch.apply(&stored.config, url_policy(&agent.env))?;
     stored.updated_at = now_ms();
-    stored.revision = lineage(agent)?.revision + 1;
     let receiving = stored.config.receiving();
-    let reply = json_response(200, &WebhookView::from(&stored))?;
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, Some(stored))?;
+    let reply = json_response(200, &WebhookView::from(&*agent.existing()?))?;
     if !receiving {
         outbox::give_up_pending(agent, now_ms())?;
     }
@@ -263,7 +262,6 @@ pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     )?;
     stored.sealed_secrets = sealer.seal(&secrets, &stored.owner())?;
     stored.updated_at = now;
-    stored.revision = lineage(agent)?.revision + 1;
     let reply = secret_response(&stored, &secrets, now)?;
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, Some(stored))?;
@@ -317,7 +315,6 @@ pub(super) async fn disable(
     let mut stored = (*current).clone();
     stored.config.disabled_reason = Some(reason.clone());
     stored.updated_at = now_ms();
-    stored.revision = lineage(agent)?.revision + 1;
     let (cache, name) = names(&stored);
     save(agent, &cache, &name, Some(stored))?;
     outbox::give_up_pending(agent, now_ms())?;
@@ -351,10 +348,12 @@ fn lineage(agent: &Agent) -> ApiResult<Lineage> {
     Ok(agent.sql.meta("lineage")?.unwrap_or_default())
 }
 
-/// Writes `next` (or its absence) for webhook `cache/name`, with its
-/// lineage and the updates it calls for, in one synchronous step.
+/// Writes `next` (or its absence) for webhook `cache/name` with the next
+/// revision, its lineage, and the updates it calls for, in one synchronous
+/// step.
 fn save(agent: &Agent, cache: &str, name: &str, next: Option<StoredWebhook>) -> ApiResult<()> {
     let mut lineage = lineage(agent)?;
+    lineage.revision += 1;
     let previous: Option<PendingSync> = agent.sql.meta("sync")?;
     let mut leave: BTreeSet<String> = previous
         .map(|p| p.subscribe.into_iter().chain(p.unsubscribe).collect())
@@ -368,16 +367,14 @@ fn save(agent: &Agent, cache: &str, name: &str, next: Option<StoredWebhook>) -> 
     for topic in &subscribe {
         leave.remove(topic);
     }
+    let next = next.map(|mut next| {
+        next.revision = lineage.revision;
+        lineage.generation = lineage.generation.max(next.generation);
+        next
+    });
     match &next {
-        Some(next) => {
-            lineage.generation = lineage.generation.max(next.generation);
-            lineage.revision = lineage.revision.max(next.revision);
-            agent.sql.set_meta("webhook", next)?;
-        }
-        None => {
-            lineage.revision += 1;
-            agent.sql.delete_meta("webhook")?;
-        }
+        Some(next) => agent.sql.set_meta("webhook", next)?,
+        None => agent.sql.delete_meta("webhook")?,
     }
     agent.sql.set_meta("lineage", &lineage)?;
     agent.sql.set_meta(

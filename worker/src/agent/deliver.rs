@@ -30,7 +30,7 @@ use super::client::Handoff;
 use super::config;
 use super::log;
 use super::outbox::{self, GiveUp};
-use super::state::{Agent, Due, StoredWebhook};
+use super::state::{Agent, Due, StoredWebhook, Ticket};
 use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, Target, attempt};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json};
@@ -223,7 +223,12 @@ fn start(
     agent: &Agent,
     webhook: &Rc<StoredWebhook>,
     due: Due,
-) -> impl Future<Output = (Due, Attempted)> + use<> {
+) -> impl Future<Output = (Ticket, Attempted)> + use<> {
+    let ticket = Ticket {
+        id: due.id,
+        attempts: due.attempts,
+        epoch: due.epoch,
+    };
     agent.in_flight.borrow_mut().insert(due.id);
     let now = now_ms();
     agent.last_start.set(now);
@@ -233,12 +238,12 @@ fn start(
     let signer = config::signer(agent, webhook, now);
     let envelope = Envelope {
         cache: config.id.cache_name.clone(),
-        topic: due.topic.clone(),
+        topic: due.topic,
         event_timestamp: due.publish_timestamp,
         publish_timestamp: due.publish_timestamp,
         topic_sequence_number: due.sequence,
-        token_id: due.token_id.clone(),
-        message: due.message.clone(),
+        token_id: due.token_id,
+        message: due.message,
     };
     let policy = url_policy(&agent.env);
     let webhook = Rc::clone(webhook);
@@ -255,7 +260,7 @@ fn start(
             }
             Err(err) => not_signed(&webhook.config.id.webhook_name, &envelope, number, now, err),
         };
-        (due, attempted)
+        (ticket, attempted)
     }
 }
 
@@ -301,7 +306,7 @@ struct Disable {
 /// allows, ask for the webhook to be disabled.
 fn record(
     agent: &Agent,
-    due: &Due,
+    due: &Ticket,
     attempted: Attempted,
 ) -> ApiResult<(AttemptRecord, Option<Disable>)> {
     agent.in_flight.borrow_mut().remove(&due.id);
@@ -369,7 +374,7 @@ fn record(
 
 /// Records `done` and every other attempt that has ended by now, in one
 /// step; then disables the webhook if one of them asked for it.
-async fn settle(agent: &Agent, done: Vec<(Due, Attempted)>) -> ApiResult<Vec<AttemptRecord>> {
+async fn settle(agent: &Agent, done: Vec<(Ticket, Attempted)>) -> ApiResult<Vec<AttemptRecord>> {
     let mut records = Vec::with_capacity(done.len());
     let mut disable = None;
     for (due, attempted) in done {

@@ -15,7 +15,7 @@ use edgehooks_core::Message;
 use serde::Deserialize;
 
 use super::client::Handed;
-use super::state::{Agent, Due};
+use super::state::{Agent, Due, Ticket};
 use crate::error::{ApiError, ApiResult};
 use crate::sql::{Sql, Value, as_text, as_u64, int, into_bytes};
 
@@ -305,7 +305,7 @@ pub(super) fn delivered(agent: &Agent, id: u64) -> ApiResult<()> {
 
 /// `due` failed its attempt number `attempts` and is due again at
 /// `due_at` (unless it was given up or replayed meanwhile).
-pub(super) fn retry(agent: &Agent, due: &Due, attempts: u32, due_at: u64) -> ApiResult<()> {
+pub(super) fn retry(agent: &Agent, due: &Ticket, attempts: u32, due_at: u64) -> ApiResult<()> {
     due_by(agent, due_at);
     agent
         .sql
@@ -325,7 +325,7 @@ pub(super) fn retry(agent: &Agent, due: &Due, attempts: u32, due_at: u64) -> Api
 /// replayed meanwhile).
 pub(super) fn give_up(
     agent: &Agent,
-    due: &Due,
+    due: &Ticket,
     attempts: u32,
     now: u64,
     why: GiveUp,

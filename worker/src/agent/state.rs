@@ -59,6 +59,15 @@ pub(super) struct Due {
     pub(super) message: Message,
 }
 
+/// An attempt's claim on its outbox row: enough to record what follows it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ticket {
+    pub(super) id: u64,
+    /// Attempts made before this one.
+    pub(super) attempts: u32,
+    pub(super) epoch: u64,
+}
+
 impl Due {
     pub(super) fn new(id: u64, handed: Handed, attempts: u32) -> Self {
         Due {
