@@ -1,7 +1,11 @@
 /** A signing scheme. */
 export type Scheme = 'standard' | 'standard-v1a' | 'momento' | 'github' | 'stripe' | 'commenda';
 
-/** Stable error codes, shared by Rust, JS and the edgehooks API. */
+/**
+ * Stable error codes of the core's `VerifyError`, shared by Rust, JS and the
+ * edgehooks API (`invalid_envelope` is met only when parsing a delivery
+ * body as an envelope).
+ */
 export type ErrorCode =
   | 'missing_header'
   | 'invalid_header'
@@ -10,7 +14,8 @@ export type ErrorCode =
   | 'timestamp_too_new'
   | 'invalid_signature'
   | 'payload_too_large'
-  | 'invalid_scheme';
+  | 'invalid_scheme'
+  | 'invalid_envelope';
 
 export interface WebhookOptions {
   /** Default `'standard'`. */
@@ -50,6 +55,7 @@ export type WebhookEvent = WebhookEventBase & ({ text: string; bytes?: never } |
 
 /** A request that failed verification. */
 export class WebhookVerificationError extends Error {
+  constructor(code: ErrorCode, message: string);
   readonly name: 'WebhookVerificationError';
   readonly code: ErrorCode;
 }
@@ -74,7 +80,12 @@ export class Webhook {
   sign(msgId: string, timestamp: number | Date, body: Body): Record<string, string>;
 }
 
-/** Verifies a Fetch `Request`, reading its raw body once. */
+/**
+ * Verifies a Fetch `Request`, reading its raw body once. A body over the
+ * limit is refused by its `Content-Length` before it is read, or as soon as
+ * the bytes read pass the limit.
+ * @throws {WebhookVerificationError}
+ */
 export function verifyRequest<T = WebhookEvent>(
   request: Request,
   secret: string | string[] | Webhook,

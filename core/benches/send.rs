@@ -16,7 +16,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
 use bytes::Bytes;
-use edgehooks_core::{Endpoint, Scheme, Sender, SenderConfig, UrlPolicy, Webhook, generate_secret};
+use edgehooks_core::service::UrlPolicy;
+use edgehooks_core::{Endpoint, Scheme, Sender, SenderConfig, Webhook, generate_secret};
 
 /// Deliveries per measured run, per N.
 const DELIVERIES: [(usize, usize); 3] = [(1, 3_000), (100, 20_000), (1000, 20_000)];

@@ -9,7 +9,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -28,10 +27,7 @@ pub(crate) fn app(webhook: Webhook) -> Router {
 }
 
 async fn receive(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    if let Err(err) = webhook.verify(&body, &headers, now) {
+    if let Err(err) = webhook.verify(&body, &headers) {
         let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
         let json =
             serde_json::json!({ "error": { "code": err.code(), "message": err.to_string() } });

@@ -10,7 +10,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use bytes::Bytes;
-use edgehooks_core::{Endpoint, RetryPolicy, Scheme, Sender, SenderConfig, UrlPolicy, Webhook};
+use edgehooks_core::service::{RetryPolicy, UrlPolicy};
+use edgehooks_core::{Endpoint, Scheme, Sender, SenderConfig, Webhook};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn core::error::Error>> {

@@ -1,16 +1,17 @@
-//! The delivered request and how an attempt is judged: rules shared by every
-//! sender (the Worker and the native `Sender`).
+//! The delivered request: its id, its headers and its `user-agent`, the
+//! same from every sender (the Worker and the native `Sender`).
 
 use alloc::format;
 use alloc::string::{String, ToString};
-use core::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use crate::error::VerifyError;
 use crate::scheme::header;
-use crate::{Error, SignedHeaders, Webhook};
+use crate::sign::SignedHeaders;
+use crate::webhook::Webhook;
 
 /// The `user-agent` of every delivery.
 pub const USER_AGENT: &str = concat!("edgehooks/", env!("CARGO_PKG_VERSION"));
@@ -36,7 +37,7 @@ pub fn delivery_headers(
     webhook_id: &str,
     timestamp: u64,
     body: &[u8],
-) -> Result<SignedHeaders, Error> {
+) -> Result<SignedHeaders, VerifyError> {
     let signed = webhook.sign(webhook_id, timestamp, body)?;
     let mut headers = SignedHeaders::default();
     headers.push("content-type", "application/json".to_string());
@@ -52,53 +53,11 @@ pub fn delivery_headers(
     Ok(headers)
 }
 
-/// Whether a response status means the delivery succeeded (any 2xx).
-pub const fn is_success(status: u16) -> bool {
-    matches!(status, 200..=299)
-}
-
-/// Why an attempt failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AttemptFailure {
-    /// No complete response within the webhook's timeout.
-    Timeout,
-    /// The connection could not be made (refused, DNS, TLS).
-    ConnectionFailed,
-    /// The receiver answered with a status other than 2xx.
-    HttpStatus(u16),
-    /// The request failed in another way (reset, malformed response).
-    RequestFailed,
-}
-
-impl AttemptFailure {
-    /// The stable code recorded in attempt logs.
-    pub const fn code(&self) -> &'static str {
-        match self {
-            AttemptFailure::Timeout => "timeout",
-            AttemptFailure::ConnectionFailed => "connection_failed",
-            AttemptFailure::HttpStatus(_) => "http_status",
-            AttemptFailure::RequestFailed => "request_failed",
-        }
-    }
-}
-
-impl fmt::Display for AttemptFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AttemptFailure::Timeout => f.write_str("no response within the timeout"),
-            AttemptFailure::ConnectionFailed => f.write_str("could not connect to the receiver"),
-            AttemptFailure::HttpStatus(status) => write!(f, "receiver answered HTTP {status}"),
-            AttemptFailure::RequestFailed => f.write_str("the request failed"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::HeaderLookup;
-    use crate::Scheme;
+    use crate::headers::HeaderLookup;
+    use crate::scheme::Scheme;
 
     #[test]
     fn delivery_ids_are_stable_per_message_and_webhook() {
@@ -142,14 +101,7 @@ mod tests {
                 headers.iter().filter(|(n, _)| *n == "webhook-id").count(),
                 1
             );
-            assert_eq!(webhook.verify(b"{}", &headers, 1_700_000_000), Ok(()));
+            assert_eq!(webhook.verify_at(b"{}", &headers, 1_700_000_000), Ok(()));
         }
-    }
-
-    #[test]
-    fn only_2xx_succeeds() {
-        assert!(is_success(200) && is_success(204) && is_success(299));
-        assert!(!is_success(199) && !is_success(301) && !is_success(404) && !is_success(500));
-        assert_eq!(AttemptFailure::HttpStatus(503).code(), "http_status");
     }
 }

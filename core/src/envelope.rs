@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::error::VerifyError;
 
 /// The JSON body of every delivery (times in milliseconds since the epoch).
 ///
@@ -65,13 +65,12 @@ impl Message {
 impl Envelope {
     /// The envelope as compact JSON bytes, the exact body to sign and send.
     pub fn to_json(&self) -> Vec<u8> {
-        // Serializing plain strings and integers into a Vec cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+        serde_json::to_vec(self).expect("strings and integers always serialize to JSON")
     }
 
     /// Parses a delivered body.
-    pub fn from_json(body: &[u8]) -> Result<Envelope, Error> {
-        serde_json::from_slice(body).map_err(|_| Error::InvalidEnvelope)
+    pub fn from_json(body: &[u8]) -> Result<Envelope, VerifyError> {
+        serde_json::from_slice(body).map_err(|_| VerifyError::InvalidEnvelope)
     }
 }
 
@@ -141,12 +140,15 @@ mod tests {
 
     #[test]
     fn malformed_envelopes_are_refused() {
-        assert_eq!(Envelope::from_json(b"{}"), Err(Error::InvalidEnvelope));
+        assert_eq!(
+            Envelope::from_json(b"{}"),
+            Err(VerifyError::InvalidEnvelope)
+        );
         assert_eq!(
             Envelope::from_json(b"not json"),
-            Err(Error::InvalidEnvelope)
+            Err(VerifyError::InvalidEnvelope)
         );
         let bad = br#"{"cache":"c","topic":"t","event_timestamp":1,"publish_timestamp":1,"topic_sequence_number":1,"token_id":"","bytes":"!!"}"#;
-        assert_eq!(Envelope::from_json(bad), Err(Error::InvalidEnvelope));
+        assert_eq!(Envelope::from_json(bad), Err(VerifyError::InvalidEnvelope));
     }
 }

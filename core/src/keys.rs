@@ -12,8 +12,9 @@ use hmac::{Hmac, KeyInit, Mac, SimpleHmac};
 use sha2::Sha256;
 use sha3::Sha3_256;
 
+use crate::error::SecretProblem;
+use crate::scheme::Scheme;
 use crate::secret::{SIGNING_KEY_PREFIX, decode_hmac_key, parse_public_key, parse_signing_key};
-use crate::{Error, Scheme};
 
 /// Length of every HMAC tag the schemes use (SHA-256 and SHA3-256).
 pub(crate) const MAC_LEN: usize = 32;
@@ -78,12 +79,12 @@ pub(crate) enum Key {
 
 impl Key {
     /// Parses `secret` as the scheme expects it.
-    pub(crate) fn parse(scheme: Scheme, secret: &str) -> Result<Key, Error> {
+    pub(crate) fn parse(scheme: Scheme, secret: &str) -> Result<Key, SecretProblem> {
         match scheme {
-            Scheme::Standard => hmac_key(&decode_hmac_key(secret)?).map(Key::HmacSha256),
-            Scheme::Momento => hmac_key(non_empty(secret)?).map(Key::HmacSha3),
+            Scheme::Standard => Ok(Key::HmacSha256(hmac_key(&decode_hmac_key(secret)?))),
+            Scheme::Momento => Ok(Key::HmacSha3(hmac_key(non_empty(secret)?))),
             Scheme::Github | Scheme::Stripe | Scheme::Commenda => {
-                hmac_key(non_empty(secret)?).map(Key::HmacSha256)
+                Ok(Key::HmacSha256(hmac_key(non_empty(secret)?)))
             }
             Scheme::StandardV1a if secret.starts_with(SIGNING_KEY_PREFIX) => {
                 let signing = parse_signing_key(secret)?;
@@ -157,16 +158,16 @@ impl fmt::Debug for Key {
     }
 }
 
-fn non_empty(secret: &str) -> Result<&[u8], Error> {
+fn non_empty(secret: &str) -> Result<&[u8], SecretProblem> {
     if secret.is_empty() {
-        Err(Error::InvalidSecret("the secret is empty"))
+        Err(SecretProblem::Empty)
     } else {
         Ok(secret.as_bytes())
     }
 }
 
-fn hmac_key<M: KeyInit>(key: &[u8]) -> Result<M, Error> {
-    M::new_from_slice(key).map_err(|_| Error::InvalidSecret("the key length is not usable"))
+fn hmac_key<M: KeyInit>(key: &[u8]) -> M {
+    M::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
 fn finish<M: Mac>(mut state: M, parts: SignedParts<'_>) -> [u8; MAC_LEN] {

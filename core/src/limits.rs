@@ -43,6 +43,13 @@ pub const MIN_SECRET_BYTES: usize = 24;
 /// Most random bytes in a generated or supplied `whsec_` secret.
 pub const MAX_SECRET_BYTES: usize = 64;
 
+/// Shortest secret accepted for the string-keyed schemes (momento, github,
+/// stripe, commenda) when a user supplies their own.
+pub const MIN_STRING_SECRET_BYTES: usize = 16;
+
+/// Longest secret accepted for the string-keyed schemes.
+pub const MAX_STRING_SECRET_BYTES: usize = 256;
+
 /// Most signatures considered in one signature header.
 ///
 /// Bounds the work an attacker can cause with a header full of candidates.
@@ -53,3 +60,36 @@ pub const MAX_SECRETS: usize = 8;
 
 /// The longest grace period of a secret rotation: 7 days, in seconds.
 pub const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
+
+/// Default delays between attempts, in seconds: 5 s, 5 min, 30 min, 2 h, 5 h,
+/// 10 h, 10 h (eight attempts in all, over about 27.6 hours).
+pub const DEFAULT_SCHEDULE_SECONDS: [u32; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+
+/// Most retries a schedule may hold.
+pub const MAX_RETRIES: usize = 20;
+
+/// Longest single retry delay, in seconds: 12 hours.
+pub const MAX_DELAY_SECONDS: u32 = 43_200;
+
+/// The longest wait a `Retry-After` can ask for: 24 hours, in seconds.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 24 * 3600;
+
+/// How long a webhook may fail without a single success before it is
+/// disabled, by default: 5 days, in seconds.
+pub const DEFAULT_DISABLE_AFTER_SECONDS: u64 = 5 * 24 * 3600;
+
+/// The most caches one key may name.
+pub const MAX_CACHES_PER_KEY: usize = 32;
+
+/// Longest message id accepted for signing, in bytes.
+pub const MAX_MESSAGE_ID_BYTES: usize = 256;
+
+/// Entries in a page of a list (webhooks, attempts, keys) when the request
+/// names no `limit`.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// Most entries in a page of a list.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// The cache entry of an API key's scope that covers every cache.
+pub const ALL_CACHES: &str = "*";

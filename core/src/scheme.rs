@@ -5,8 +5,6 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-
 /// A signing scheme: which headers carry the signature, which bytes are
 /// signed, and with which algorithm.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -120,11 +118,6 @@ impl Scheme {
     pub const fn allows_several_signatures(self) -> bool {
         self.is_timestamped()
     }
-
-    /// Whether the secret is an asymmetric key pair (`whsk_` / `whpk_`).
-    pub const fn is_asymmetric(self) -> bool {
-        matches!(self, Scheme::StandardV1a)
-    }
 }
 
 impl fmt::Display for Scheme {
@@ -134,19 +127,43 @@ impl fmt::Display for Scheme {
 }
 
 impl FromStr for Scheme {
-    type Err = Error;
+    type Err = UnknownScheme;
 
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, UnknownScheme> {
         Scheme::ALL
             .into_iter()
             .find(|scheme| scheme.name() == s)
-            .ok_or(Error::InvalidScheme)
+            .ok_or(UnknownScheme)
     }
 }
+
+/// A scheme name that is none of [`Scheme::ALL`]; its message lists them.
+/// Becomes [`VerifyError::InvalidScheme`](crate::VerifyError::InvalidScheme)
+/// with `?`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownScheme;
+
+impl fmt::Display for UnknownScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown scheme: use ")?;
+        for (i, scheme) in Scheme::ALL.iter().enumerate() {
+            let separator = match i {
+                0 => "",
+                i if i + 1 == Scheme::ALL.len() => " or ",
+                _ => ", ",
+            };
+            write!(f, "{separator}{}", scheme.name())?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for UnknownScheme {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn names_round_trip_through_from_str_and_serde() {
@@ -159,7 +176,11 @@ mod tests {
                 scheme
             );
         }
-        assert_eq!("Standard".parse::<Scheme>(), Err(Error::InvalidScheme));
-        assert_eq!("".parse::<Scheme>(), Err(Error::InvalidScheme));
+        assert_eq!("Standard".parse::<Scheme>(), Err(UnknownScheme));
+        assert_eq!("".parse::<Scheme>(), Err(UnknownScheme));
+        assert_eq!(
+            UnknownScheme.to_string(),
+            "unknown scheme: use standard, standard-v1a, momento, github, stripe or commenda"
+        );
     }
 }

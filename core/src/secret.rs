@@ -9,8 +9,11 @@ use base64ct::{Base64, Encoding};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::limits::{MAX_SECRET_BYTES, MIN_SECRET_BYTES};
-use crate::{Error, Scheme};
+use crate::error::SecretProblem;
+use crate::limits::{
+    MAX_SECRET_BYTES, MAX_STRING_SECRET_BYTES, MIN_SECRET_BYTES, MIN_STRING_SECRET_BYTES,
+};
+use crate::scheme::Scheme;
 
 /// Prefix of an HMAC secret (`whsec_` + base64 of the key bytes).
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -18,12 +21,6 @@ pub const SECRET_PREFIX: &str = "whsec_";
 pub const SIGNING_KEY_PREFIX: &str = "whsk_";
 /// Prefix of an Ed25519 public key (`whpk_` + base64 of the 32-byte key).
 pub const PUBLIC_KEY_PREFIX: &str = "whpk_";
-
-/// Shortest secret accepted for the string-keyed schemes (momento, github,
-/// stripe, commenda) when a user supplies their own.
-pub const MIN_STRING_SECRET_BYTES: usize = 16;
-/// Longest secret accepted for the string-keyed schemes.
-pub const MAX_STRING_SECRET_BYTES: usize = 256;
 
 /// A secret as handed to users: `whsec_...` or `whsk_...`.
 ///
@@ -75,9 +72,9 @@ impl From<String> for SecretString {
 ///
 /// The secret serves every HMAC scheme: `standard` uses the decoded bytes as
 /// the key, the others the string's UTF-8 bytes (as Stripe does).
-pub fn generate_secret(random: &[u8]) -> Result<SecretString, Error> {
+pub fn generate_secret(random: &[u8]) -> Result<SecretString, SecretProblem> {
     if !(MIN_SECRET_BYTES..=MAX_SECRET_BYTES).contains(&random.len()) {
-        return Err(Error::InvalidSecret("a secret needs 24 to 64 random bytes"));
+        return Err(SecretProblem::SecretLength);
     }
     Ok(SecretString::new(prefixed_base64(SECRET_PREFIX, random)))
 }
@@ -102,7 +99,7 @@ pub fn generate_key_pair(seed: &[u8; 32]) -> KeyPair {
 }
 
 /// The `whpk_` public key that belongs to a `whsk_` signing key.
-pub fn public_key_of(signing_key: &str) -> Result<String, Error> {
+pub fn public_key_of(signing_key: &str) -> Result<String, SecretProblem> {
     Ok(encode_public_key(
         &parse_signing_key(signing_key)?.verifying_key(),
     ))
@@ -120,7 +117,10 @@ pub fn new_webhook_secret(scheme: Scheme, random: &[u8; 32]) -> SecretString {
 /// What a receiver of `scheme` verifies with, for the webhook secret
 /// `secret`: the `whpk_` public key for `standard-v1a` (the signing key never
 /// leaves the service), the secret itself for the rest.
-pub fn verification_secret(scheme: Scheme, secret: &SecretString) -> Result<SecretString, Error> {
+pub fn verification_secret(
+    scheme: Scheme,
+    secret: &SecretString,
+) -> Result<SecretString, SecretProblem> {
     match scheme {
         Scheme::StandardV1a => public_key_of(secret.expose()).map(SecretString::new),
         _ => Ok(secret.clone()),
@@ -129,17 +129,15 @@ pub fn verification_secret(scheme: Scheme, secret: &SecretString) -> Result<Secr
 
 /// Checks a secret a user supplies for a new webhook of `scheme`, with the
 /// strength rules for sending (stricter than what verification accepts).
-pub fn validate_secret(scheme: Scheme, secret: &str) -> Result<(), Error> {
+pub fn validate_secret(scheme: Scheme, secret: &str) -> Result<(), SecretProblem> {
     match scheme {
         Scheme::Standard => {
             if !secret.starts_with(SECRET_PREFIX) {
-                return Err(Error::InvalidSecret("standard secrets start with whsec_"));
+                return Err(SecretProblem::MissingPrefix(SECRET_PREFIX));
             }
             let key = decode_hmac_key(secret)?;
             if !(MIN_SECRET_BYTES..=MAX_SECRET_BYTES).contains(&key.len()) {
-                return Err(Error::InvalidSecret(
-                    "a whsec_ secret must decode to 24 to 64 bytes",
-                ));
+                return Err(SecretProblem::SecretLength);
             }
             Ok(())
         }
@@ -147,14 +145,10 @@ pub fn validate_secret(scheme: Scheme, secret: &str) -> Result<(), Error> {
         Scheme::Momento | Scheme::Github | Scheme::Stripe | Scheme::Commenda => {
             let len = secret.len();
             if !(MIN_STRING_SECRET_BYTES..=MAX_STRING_SECRET_BYTES).contains(&len) {
-                return Err(Error::InvalidSecret(
-                    "a secret must be 16 to 256 characters long",
-                ));
+                return Err(SecretProblem::StringLength);
             }
             if !secret.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Error::InvalidSecret(
-                    "a secret may hold only visible ASCII characters",
-                ));
+                return Err(SecretProblem::NotVisibleAscii);
             }
             Ok(())
         }
@@ -164,25 +158,24 @@ pub fn validate_secret(scheme: Scheme, secret: &str) -> Result<(), Error> {
 /// Decodes a `standard` secret to its HMAC key: `whsec_` + base64, or bare
 /// base64 as the Standard Webhooks libraries also accept. Any non-empty key
 /// verifies, for interoperability with secrets made elsewhere.
-pub(crate) fn decode_hmac_key(secret: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn decode_hmac_key(secret: &str) -> Result<Zeroizing<Vec<u8>>, SecretProblem> {
     let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
-    let key = Base64::decode_vec(encoded)
-        .map_err(|_| Error::InvalidSecret("a whsec_ secret is base64 after its prefix"))?;
+    let key = Base64::decode_vec(encoded).map_err(|_| SecretProblem::NotBase64)?;
     if key.is_empty() {
-        return Err(Error::InvalidSecret("the secret is empty"));
+        return Err(SecretProblem::Empty);
     }
     Ok(Zeroizing::new(key))
 }
 
 /// Parses a `whsk_` signing key: base64 of the 32-byte seed, or of the 64-byte
 /// seed-and-public-key form some libraries export (checked for consistency).
-pub(crate) fn parse_signing_key(key: &str) -> Result<SigningKey, Error> {
+pub(crate) fn parse_signing_key(key: &str) -> Result<SigningKey, SecretProblem> {
     let encoded = key
         .strip_prefix(SIGNING_KEY_PREFIX)
-        .ok_or(Error::InvalidSecret("a signing key starts with whsk_"))?;
+        .ok_or(SecretProblem::MissingPrefix(SIGNING_KEY_PREFIX))?;
     let mut bytes = Zeroizing::new([0u8; 64]);
     let decoded = Base64::decode(encoded, bytes.as_mut_slice())
-        .map_err(|_| Error::InvalidSecret("a whsk_ key is base64 of 32 or 64 bytes"))?;
+        .map_err(|_| SecretProblem::SigningKeyLength)?;
     match decoded.len() {
         32 => {
             let mut seed = [0u8; 32];
@@ -196,26 +189,23 @@ pub(crate) fn parse_signing_key(key: &str) -> Result<SigningKey, Error> {
             keypair.copy_from_slice(decoded);
             let signing = SigningKey::from_keypair_bytes(&keypair);
             keypair.zeroize();
-            signing.map_err(|_| Error::InvalidSecret("the whsk_ key pair does not match"))
+            signing.map_err(|_| SecretProblem::KeyPairMismatch)
         }
-        _ => Err(Error::InvalidSecret(
-            "a whsk_ key is base64 of 32 or 64 bytes",
-        )),
+        _ => Err(SecretProblem::SigningKeyLength),
     }
 }
 
 /// Parses a `whpk_` public key: base64 of the 32-byte Ed25519 key.
-pub(crate) fn parse_public_key(key: &str) -> Result<VerifyingKey, Error> {
+pub(crate) fn parse_public_key(key: &str) -> Result<VerifyingKey, SecretProblem> {
     let encoded = key
         .strip_prefix(PUBLIC_KEY_PREFIX)
-        .ok_or(Error::InvalidSecret("a public key starts with whpk_"))?;
+        .ok_or(SecretProblem::MissingPrefix(PUBLIC_KEY_PREFIX))?;
     let mut bytes = [0u8; 32];
     match Base64::decode(encoded, &mut bytes) {
         Ok(decoded) if decoded.len() == 32 => {}
-        _ => return Err(Error::InvalidSecret("a whpk_ key is base64 of 32 bytes")),
+        _ => return Err(SecretProblem::PublicKeyLength),
     }
-    VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| Error::InvalidSecret("the whpk_ key is not a valid Ed25519 point"))
+    VerifyingKey::from_bytes(&bytes).map_err(|_| SecretProblem::NotAPoint)
 }
 
 fn encode_public_key(key: &VerifyingKey) -> String {

@@ -6,13 +6,13 @@ use alloc::vec::Vec;
 
 use base64ct::{Base64, Encoding};
 
+use crate::error::{SecretProblem, VerifyError};
 use crate::headers::HeaderLookup;
 use crate::keys::{MAC_LEN, SignedParts};
+use crate::limits::MAX_MESSAGE_ID_BYTES;
+use crate::scheme::Scheme;
 use crate::scheme::header;
-use crate::{Error, Scheme, Webhook};
-
-/// Longest message id accepted for signing, in bytes.
-pub const MAX_MESSAGE_ID_BYTES: usize = 256;
+use crate::webhook::Webhook;
 
 /// The signature headers of one request, in order, names lowercase.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,7 +69,12 @@ impl Webhook {
     ///
     /// Schemes that carry several signatures (`standard`, `standard-v1a`,
     /// `stripe`) get one per secret; the others are signed with the first.
-    pub fn sign(&self, msg_id: &str, timestamp: u64, body: &[u8]) -> Result<SignedHeaders, Error> {
+    pub fn sign(
+        &self,
+        msg_id: &str,
+        timestamp: u64,
+        body: &[u8],
+    ) -> Result<SignedHeaders, VerifyError> {
         check_message_id(msg_id)?;
         let timestamp = timestamp.to_string();
         let mut headers = SignedHeaders::default();
@@ -90,9 +95,7 @@ impl Webhook {
                     .map(|sig| format!("v1a,{}", Base64::encode_string(&sig)))
                     .collect();
                 if signatures.is_empty() {
-                    return Err(Error::InvalidSecret(
-                        "signing with standard-v1a needs a whsk_ signing key, not a whpk_ public key",
-                    ));
+                    return Err(VerifyError::InvalidSecret(SecretProblem::CannotSign));
                 }
                 push_standard(&mut headers, msg_id, timestamp, signatures.join(" "));
             }
@@ -134,7 +137,7 @@ impl Webhook {
             .first()
             .and_then(|key| key.mac(SignedParts::body(body)))
             .map(|mac| base16ct::lower::encode_string(&mac))
-            .unwrap_or_default()
+            .expect("a webhook holds a key, and the single-signature schemes use HMAC keys")
     }
 }
 
@@ -145,10 +148,10 @@ fn push_standard(headers: &mut SignedHeaders, msg_id: &str, timestamp: String, s
 }
 
 /// A message id travels in a header: visible ASCII, no spaces, bounded.
-fn check_message_id(msg_id: &str) -> Result<(), Error> {
+fn check_message_id(msg_id: &str) -> Result<(), VerifyError> {
     let ok = !msg_id.is_empty()
         && msg_id.len() <= MAX_MESSAGE_ID_BYTES
         && msg_id.bytes().all(|b| b.is_ascii_graphic());
     ok.then_some(())
-        .ok_or(Error::InvalidHeader(header::WEBHOOK_ID))
+        .ok_or(VerifyError::InvalidHeader(header::WEBHOOK_ID))
 }

@@ -2,9 +2,10 @@
 
 use alloc::vec::Vec;
 
+use crate::error::{SecretProblem, VerifyError};
 use crate::keys::Key;
 use crate::limits::{DEFAULT_TOLERANCE_SECONDS, MAX_DELIVERED_BODY_BYTES, MAX_SECRETS};
-use crate::{Error, Scheme};
+use crate::scheme::Scheme;
 
 /// A signing scheme with one or more secrets, parsed once, that signs and
 /// verifies webhook requests.
@@ -25,18 +26,18 @@ pub struct Webhook {
 
 impl Webhook {
     /// A webhook of `scheme` with a single secret.
-    pub fn new(scheme: Scheme, secret: &str) -> Result<Self, Error> {
+    pub fn new(scheme: Scheme, secret: &str) -> Result<Self, VerifyError> {
         Self::with_secrets(scheme, &[secret])
     }
 
     /// A webhook of `scheme` with several secrets (newest first: single
     /// signature schemes sign with the first).
-    pub fn with_secrets<S: AsRef<str>>(scheme: Scheme, secrets: &[S]) -> Result<Self, Error> {
+    pub fn with_secrets<S: AsRef<str>>(scheme: Scheme, secrets: &[S]) -> Result<Self, VerifyError> {
         if secrets.is_empty() {
-            return Err(Error::InvalidSecret("at least one secret is needed"));
+            return Err(VerifyError::InvalidSecret(SecretProblem::NoSecrets));
         }
         if secrets.len() > MAX_SECRETS {
-            return Err(Error::InvalidSecret("at most 8 secrets at once"));
+            return Err(VerifyError::InvalidSecret(SecretProblem::TooMany));
         }
         let keys = secrets
             .iter()

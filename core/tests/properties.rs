@@ -1,7 +1,7 @@
 //! Property tests: for every scheme, what the core signs it verifies, and any
 //! change to the body, id, timestamp or signature is rejected.
 
-use edgehooks_core::{Error, Scheme, Webhook, generate_key_pair, generate_secret};
+use edgehooks_core::{Scheme, VerifyError, Webhook, generate_key_pair, generate_secret};
 use proptest::prelude::*;
 
 /// A webhook of `scheme` whose secret comes from `entropy`.
@@ -37,9 +37,9 @@ fn set(headers: &mut [(String, String)], name: &str, value: String) {
     slot.1 = value;
 }
 
-fn assert_rejected(result: Result<(), Error>) -> Result<(), TestCaseError> {
+fn assert_rejected(result: Result<(), VerifyError>) -> Result<(), TestCaseError> {
     match result {
-        Err(Error::InvalidSignature | Error::InvalidHeader(_)) => Ok(()),
+        Err(VerifyError::InvalidSignature | VerifyError::InvalidHeader(_)) => Ok(()),
         other => Err(TestCaseError::fail(format!(
             "expected a signature error, got {other:?}"
         ))),
@@ -62,7 +62,7 @@ proptest! {
         let wh = webhook(scheme, &entropy);
         let headers = signed(&wh, &id, ts, &body);
         let now = if ahead { ts + skew } else { ts - skew.min(ts) };
-        prop_assert_eq!(wh.verify(&body, &headers, now), Ok(()));
+        prop_assert_eq!(wh.verify_at(&body, &headers, now), Ok(()));
     }
 
     #[test]
@@ -77,10 +77,10 @@ proptest! {
         let headers = signed(&wh, "msg_1", 1_700_000_000, &body);
         let mut changed = body.clone();
         changed[index.index(body.len())] ^= 1 << bit;
-        assert_rejected(wh.verify(&changed, &headers, 1_700_000_000))?;
+        assert_rejected(wh.verify_at(&changed, &headers, 1_700_000_000))?;
         let mut longer = body.clone();
         longer.push(b' ');
-        assert_rejected(wh.verify(&longer, &headers, 1_700_000_000))?;
+        assert_rejected(wh.verify_at(&longer, &headers, 1_700_000_000))?;
     }
 
     #[test]
@@ -99,10 +99,10 @@ proptest! {
         } else {
             let mut other_id = headers.clone();
             set(&mut other_id, "webhook-id", format!("msg_1{delta}"));
-            assert_rejected(wh.verify(&body, &other_id, ts))?;
+            assert_rejected(wh.verify_at(&body, &other_id, ts))?;
             set(&mut headers, "webhook-timestamp", (ts + delta).to_string());
         }
-        assert_rejected(wh.verify(&body, &headers, ts))?;
+        assert_rejected(wh.verify_at(&body, &headers, ts))?;
     }
 
     #[test]
@@ -130,7 +130,7 @@ proptest! {
         prop_assume!(!original.eq_ignore_ascii_case(&replacement));
         let changed = format!("{}{}{}", &value[..at], replacement, &value[at + original.len_utf8()..]);
         set(&mut headers, name, changed);
-        assert_rejected(wh.verify(&body, &headers, 1_700_000_000))?;
+        assert_rejected(wh.verify_at(&body, &headers, 1_700_000_000))?;
     }
 
     #[test]
@@ -142,6 +142,6 @@ proptest! {
     ) {
         prop_assume!(a != b);
         let headers = signed(&webhook(scheme, &a), "msg_1", 1_700_000_000, &body);
-        prop_assert_eq!(webhook(scheme, &b).verify(&body, &headers, 1_700_000_000), Err(Error::InvalidSignature));
+        prop_assert_eq!(webhook(scheme, &b).verify_at(&body, &headers, 1_700_000_000), Err(VerifyError::InvalidSignature));
     }
 }

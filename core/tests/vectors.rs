@@ -1,6 +1,7 @@
 //! The shared test vectors in `tests/vectors/*.json`, computed by each
 //! scheme's reference library, checked against the core: every case's
 //! verification outcome, and for cases marked `sign`, the exact headers.
+//! Each file must bring requests that verify and requests that are refused.
 
 use base64ct::{Base64, Encoding};
 use edgehooks_core::{Scheme, Webhook};
@@ -33,68 +34,107 @@ struct SignSpec {
     timestamp: u64,
 }
 
-fn check_case(scheme: Scheme, case: &Case) -> Result<(), String> {
-    let body = match (&case.body, &case.body_base64) {
-        (_, Some(encoded)) => Base64::decode_vec(encoded).map_err(|e| e.to_string())?,
-        (Some(text), None) => text.clone().into_bytes(),
-        (None, None) => return Err("case has no body".into()),
-    };
+/// What verifying a case came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    /// The request verified.
+    Valid,
+    /// Verification refused the request with the expected code.
+    Refused,
+    /// The secrets were refused before anything was verified, as expected.
+    SecretRefused,
+}
+
+fn body_of(case: &Case) -> Result<Vec<u8>, String> {
+    match (&case.body, &case.body_base64) {
+        (Some(_), Some(_)) => Err("case has both body and bodyBase64".into()),
+        (_, Some(encoded)) => Base64::decode_vec(encoded).map_err(|e| e.to_string()),
+        (Some(text), None) => Ok(text.clone().into_bytes()),
+        (None, None) => Err("case has no body".into()),
+    }
+}
+
+/// Runs one case: its secrets, its verification and, for cases marked
+/// `sign`, the exact headers.
+fn check_case(scheme: Scheme, case: &Case) -> Result<Outcome, String> {
+    let body = body_of(case)?;
     let webhook = match Webhook::with_secrets(scheme, &case.secrets) {
         Ok(webhook) => webhook.tolerance_seconds(case.tolerance_seconds.unwrap_or(300)),
-        Err(err) if err.code() == case.expect => return Ok(()),
-        Err(err) => return Err(format!("secret refused: {} ({err})", err.code())),
+        // Only `invalid_secret` refuses secrets, and such a case has nothing to sign.
+        Err(err) if err.code() == "invalid_secret" && case.expect == err.code() => {
+            return match case.sign {
+                Some(_) => Err("secrets refused, yet the case signs".into()),
+                None => Ok(Outcome::SecretRefused),
+            };
+        }
+        Err(err) => {
+            return Err(format!(
+                "expected {}, but the secrets were refused: {} ({err})",
+                case.expect,
+                err.code()
+            ));
+        }
     };
-    let outcome = match webhook.verify(&body, &case.headers, case.now) {
-        Ok(()) => "valid".to_string(),
-        Err(err) => err.code().to_string(),
+    let outcome = match webhook.verify_at(&body, &case.headers, case.now) {
+        Ok(()) if case.expect == "valid" => Outcome::Valid,
+        Err(err) if err.code() == case.expect => Outcome::Refused,
+        Ok(()) => return Err(format!("expected {}, got valid", case.expect)),
+        Err(err) => {
+            return Err(format!(
+                "expected {}, got {} ({err})",
+                case.expect,
+                err.code()
+            ));
+        }
     };
-    if outcome != case.expect {
-        return Err(format!("expected {}, got {outcome}", case.expect));
-    }
     if let Some(spec) = &case.sign {
-        let signed = webhook
-            .sign(&spec.msg_id, spec.timestamp, &body)
-            .map_err(|e| format!("sign failed: {e}"))?;
-        for (name, value) in signed.iter() {
-            let theirs = case
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str());
-            if theirs.is_some_and(|theirs| theirs != value) {
-                return Err(format!(
-                    "signed {name}: ours {value:?}, reference {theirs:?}"
-                ));
-            }
-        }
-        let signature = scheme.signature_header();
-        if signed.get(signature).is_none() {
-            return Err(format!("sign produced no {signature}"));
+        check_signing(&webhook, case, spec, &body)?;
+    }
+    Ok(outcome)
+}
+
+/// Our headers for the case's message: each the same as the reference's,
+/// and verifying at their own timestamp.
+fn check_signing(
+    webhook: &Webhook,
+    case: &Case,
+    spec: &SignSpec,
+    body: &[u8],
+) -> Result<(), String> {
+    let signed = webhook
+        .sign(&spec.msg_id, spec.timestamp, body)
+        .map_err(|e| format!("sign failed: {e}"))?;
+    let signature = webhook.scheme().signature_header();
+    if signed.get(signature).is_none() {
+        return Err(format!("sign produced no {signature}"));
+    }
+    for (name, value) in signed.iter() {
+        let theirs = case
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str());
+        if theirs != Some(value) {
+            return Err(format!(
+                "signed {name}: ours {value:?}, reference {theirs:?}"
+            ));
         }
     }
-    Ok(())
+    webhook
+        .verify_at(body, &signed, spec.timestamp)
+        .map_err(|e| format!("our own headers do not verify: {e}"))
 }
 
 fn run(file: &str, json: &str) {
     let vectors: VectorFile = serde_json::from_str(json).unwrap_or_else(|e| panic!("{file}: {e}"));
-    assert!(!vectors.cases.is_empty(), "{file} has no cases");
-    assert!(
-        vectors.cases.iter().any(|c| c.expect == "valid"),
-        "{file}: no positive case"
-    );
-    assert!(
-        vectors.cases.iter().any(|c| c.expect != "valid"),
-        "{file}: no negative case"
-    );
-    let failures: Vec<String> = vectors
-        .cases
-        .iter()
-        .filter_map(|case| {
-            check_case(vectors.scheme, case)
-                .err()
-                .map(|e| format!("{}: {e}", case.name))
-        })
-        .collect();
+    let mut failures = Vec::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for case in &vectors.cases {
+        match check_case(vectors.scheme, case) {
+            Ok(outcome) => *counts.entry(outcome).or_insert(0) += 1,
+            Err(e) => failures.push(format!("{}: {e}", case.name)),
+        }
+    }
     assert!(
         failures.is_empty(),
         "{file}: {} of {} cases failed:\n{}",
@@ -102,6 +142,14 @@ fn run(file: &str, json: &str) {
         vectors.cases.len(),
         failures.join("\n")
     );
+    // Every file exercises both outcomes of verification.
+    for outcome in [Outcome::Valid, Outcome::Refused] {
+        assert!(
+            counts.contains_key(&outcome),
+            "{file}: no case came out {outcome:?} ({counts:?})"
+        );
+    }
+    assert_eq!(counts.values().sum::<usize>(), vectors.cases.len());
 }
 
 macro_rules! vector_tests {

@@ -1,6 +1,7 @@
-// Builds the package: the wasm crate in release, wasm-bindgen's `web` glue,
-// then one bundle per runtime entry, all into dist/.
-import { execFileSync } from 'node:child_process';
+// Builds the package: the wasm crate in release (in cargo's target directory,
+// `CARGO_TARGET_DIR` included), wasm-bindgen's `web` glue, then one bundle per
+// runtime entry, all into dist/.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,27 @@ const npm = dirname(dirname(fileURLToPath(import.meta.url)));
 const root = dirname(npm);
 const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
 
-run('cargo', ['build', '--locked', '--release', '-p', 'edgehooks-wasm', '--target', 'wasm32-unknown-unknown']);
-const wasm = join(root, 'target/wasm32-unknown-unknown/release/edgehooks_wasm.wasm');
+/**
+ * Builds the wasm crate and returns the path of the module, as cargo reports
+ * it: wherever the target directory is (`CARGO_TARGET_DIR`, absolute or
+ * relative to the repository root, or cargo's configuration).
+ */
+function buildWasm() {
+  const args = ['build', '--locked', '--release', '-p', 'edgehooks-wasm', '--target', 'wasm32-unknown-unknown', '--message-format=json-render-diagnostics'];
+  const cargo = spawnSync('cargo', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // Diagnostics went to stderr already.
+  if (cargo.status !== 0) process.exit(cargo.status ?? 1);
+  for (const line of cargo.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const message = JSON.parse(line);
+    if (message.reason !== 'compiler-artifact' || message.target?.name !== 'edgehooks_wasm') continue;
+    const module = message.filenames.find((file) => file.endsWith('.wasm'));
+    if (module) return module;
+  }
+  throw new Error('cargo built no edgehooks_wasm.wasm');
+}
+
+const wasm = buildWasm();
 const glue = join(npm, 'src/wasm');
 rmSync(glue, { recursive: true, force: true });
 run(process.env.WASM_BINDGEN ?? 'wasm-bindgen', ['--target', 'web', '--out-dir', glue, '--out-name', 'edgehooks', wasm]);

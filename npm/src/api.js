@@ -1,8 +1,11 @@
 // The JavaScript API of edgehooks over the WebAssembly core. Every rule
-// (schemes, parsing, tolerance, limits) is the core's; this file converts JS
-// values and errors. Each runtime's entry instantiates the module its own way
-// and builds the API from it, so the exports exist only once it is ready
-// (which keeps `sideEffects: false` safe for bundlers).
+// (schemes, defaults, parsing, tolerance, limits, error codes and messages)
+// is the core's; this file converts JS values. The core throws its errors
+// itself, already as `WebhookVerificationError`s (or `TypeError`s), so they
+// pass through untouched. Each runtime's entry instantiates the module its
+// own way and builds the API from it, so the exports exist only once it is
+// ready (which keeps `sideEffects: false` safe for bundlers).
+import { WebhookVerificationError } from './errors.js';
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -51,9 +54,10 @@ function pickHeaders(headers, names) {
     if (!names.includes(name)) continue;
     const value = headers[key];
     if (value === undefined || value === null) continue;
-    // Node joins repeated headers into an array; the signature header's
-    // entries are space-separated (standard) or comma-separated (stripe).
-    picked.push(name, Array.isArray(value) ? value.join(name === 'stripe-signature' ? ',' : ' ') : String(value));
+    // A header given several times (an array, as in Node's `headersDistinct`)
+    // is combined as HTTP combines repeated lines, which is what Fetch
+    // `Headers.get` and Node's `req.headers` hand over for it.
+    picked.push(name, Array.isArray(value) ? value.join(', ') : String(value));
   }
   return picked;
 }
@@ -68,54 +72,70 @@ function payloadOf(text) {
 }
 
 /**
+ * The whole body of a Fetch `Request`, refused by `check(length)` as soon as
+ * it is known to be too large: by its `Content-Length` before anything is
+ * read, else as the chunks arrive, so it never sits whole in memory.
+ */
+async function readBody(request, check) {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && /^[0-9]+$/.test(declared)) check(Number(declared));
+  if (!request.body) return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    try {
+      check(length);
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
  * Builds the API over an initialised `WebhookCore` class. `decode` turns
  * bytes into text or `undefined` when they are not UTF-8; Node's entries pass
  * a native one.
  */
 export function createApi(WebhookCore, decode = decodeUtf8) {
-  /** A request that failed verification; `code` is stable across Rust, JS and the API. */
-  class WebhookVerificationError extends Error {
-    constructor(code, message) {
-      super(message);
-      this.name = 'WebhookVerificationError';
-      this.code = code;
-    }
-  }
-
-  /** Runs a core call, turning its `"code\nmessage"` errors into JS errors. */
-  function core(call) {
-    try {
-      return call();
-    } catch (error) {
-      if (typeof error !== 'string') throw error;
-      const newline = error.indexOf('\n');
-      const code = error.slice(0, newline);
-      const message = error.slice(newline + 1);
-      if (code === 'type_error') throw new TypeError(message);
-      throw new WebhookVerificationError(code, message);
-    }
-  }
+  /** Refuses `length` bytes for `webhook` with the core's `payload_too_large`; set below. */
+  let checkBodySize;
 
   /** Verifies and signs webhook requests for one scheme and its secrets. */
   class Webhook {
     #core;
     #headerNames;
-    #maxBodyBytes;
+
+    static {
+      checkBodySize = (webhook, length) => webhook.#core.checkBodySize(length);
+    }
 
     constructor(secret, options = {}) {
       const secrets = Array.isArray(secret) ? secret : [secret];
-      if (secrets.length === 0 || !secrets.every((s) => typeof s === 'string')) {
-        throw new TypeError('secret must be a string or a non-empty array of strings');
+      if (!secrets.every((s) => typeof s === 'string')) {
+        throw new TypeError('secret must be a string or an array of strings');
       }
       if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-      const scheme = options.scheme ?? 'standard';
-      if (typeof scheme !== 'string') throw new TypeError('scheme must be a string');
+      const { scheme } = options;
+      if (scheme !== undefined && typeof scheme !== 'string') throw new TypeError('scheme must be a string');
       const tolerance = nonNegative(options.toleranceSeconds, 'toleranceSeconds', undefined);
       const maxBodyBytes = nonNegative(options.maxBodyBytes, 'maxBodyBytes', undefined);
-      // Absent limits take the core's defaults; read back for the pre-copy check.
-      this.#core = core(() => new WebhookCore(scheme, secrets, tolerance, maxBodyBytes));
+      // What is absent (scheme, limits) takes the core's default.
+      this.#core = new WebhookCore(scheme, secrets, tolerance, maxBodyBytes);
       this.#headerNames = this.#core.headerNames();
-      this.#maxBodyBytes = this.#core.bodyLimit();
     }
 
     /**
@@ -126,16 +146,17 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
       const now = nonNegative(options?.now, 'now', Math.floor(Date.now() / 1000));
       const picked = pickHeaders(headers, this.#headerNames);
       if (typeof body === 'string') {
-        // A string's UTF-8 form is at least as long as the string.
-        if (body.length > this.#maxBodyBytes) this.#tooLarge();
+        // A string's UTF-8 form is at least as long as the string: a string
+        // that is too long is refused before it is encoded.
+        this.#core.checkBodySize(body.length);
         // Native encoding, then one copy into WebAssembly memory.
-        core(() => this.#core.verifyBytes(encoder.encode(body), picked, now));
+        this.#core.verifyBytes(encoder.encode(body), picked, now);
         return payloadOf(body);
       }
       const bytes = bodyBytes(body);
       // Refused before it is copied into WebAssembly memory.
-      if (bytes.byteLength > this.#maxBodyBytes) this.#tooLarge();
-      core(() => this.#core.verifyBytes(bytes, picked, now));
+      this.#core.checkBodySize(bytes.byteLength);
+      this.#core.verifyBytes(bytes, picked, now);
       const text = decode(bytes);
       return text === undefined ? bytes : payloadOf(text);
     }
@@ -146,24 +167,21 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
       const ts = timestamp instanceof Date ? Math.floor(timestamp.getTime() / 1000) : nonNegative(timestamp, 'timestamp');
       if (ts === undefined) throw new TypeError('timestamp must be unix seconds or a Date');
       const bytes = typeof body === 'string' ? encoder.encode(body) : bodyBytes(body);
-      const flat = core(() => this.#core.sign(msgId, ts, bytes));
+      const flat = this.#core.sign(msgId, ts, bytes);
       const headers = {};
       for (let i = 0; i < flat.length; i += 2) headers[flat[i]] = flat[i + 1];
       return headers;
-    }
-
-    #tooLarge() {
-      throw new WebhookVerificationError('payload_too_large', `payload exceeds the limit of ${this.#maxBodyBytes} bytes`);
     }
   }
 
   /**
    * Verifies a Fetch `Request` (Workers, Deno, Bun, Node 18+): reads the raw
-   * body once and returns the payload. `secret` may be a `Webhook`.
+   * body once, never more than the limit, and returns the payload. `secret`
+   * may be a `Webhook`.
    */
   async function verifyRequest(request, secret, options = {}) {
     const webhook = secret instanceof Webhook ? secret : new Webhook(secret, options);
-    const body = new Uint8Array(await request.arrayBuffer());
+    const body = await readBody(request, (length) => checkBodySize(webhook, length));
     return webhook.verify(body, request.headers, options);
   }
 

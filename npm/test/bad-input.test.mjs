@@ -1,8 +1,16 @@
 // Bad input of every kind: a clear WebhookVerificationError or TypeError,
 // never a crash of the WebAssembly instance, which keeps working after.
+// The cases shared with the Rust core are data (tests/vectors/bad-input/
+// cases.json, every one run here); what only JavaScript can get wrong (types,
+// sizes that never reach the core) is written below.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Webhook, WebhookVerificationError } from 'edgehooks';
+
+const { cases } = JSON.parse(readFileSync(new URL('../../tests/vectors/bad-input/cases.json', import.meta.url), 'utf8'));
+/** Every code `verify`, `sign` and the constructor can throw (index.d.ts's `ErrorCode`). */
+const CODES = ['missing_header', 'invalid_header', 'invalid_secret', 'timestamp_too_old', 'timestamp_too_new', 'invalid_signature', 'payload_too_large', 'invalid_scheme'];
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const now = 1700000000;
@@ -19,66 +27,96 @@ const rejects = (run, codeOrType) => {
   stillWorks();
 };
 
-test('constructor: wrong types and bad secrets', () => {
-  for (const bad of [undefined, null, 42, {}, [], [secret, 3], Symbol('s')]) rejects(() => new Webhook(bad), TypeError);
+/** `'valid'`, or the WebhookVerificationError `run` throws. */
+function outcome(run) {
+  try {
+    run();
+    return 'valid';
+  } catch (error) {
+    assert.ok(error instanceof WebhookVerificationError, `not a WebhookVerificationError: ${error}`);
+    return error;
+  }
+}
+
+/** Asserts that `got` (from `outcome`) is what case `c` expects. */
+function expectOutcome(c, got, what) {
+  const label = `${c.name} (${what})`;
+  if (c.expect === 'valid') {
+    assert.equal(got, 'valid', `${label}: ${got?.code} ${got?.message}`);
+    return;
+  }
+  assert.notEqual(got, 'valid', `${label}: expected ${c.expect}`);
+  assert.equal(got.code, c.expect, `${label}: ${got.message}`);
+  assert.equal(got.name, 'WebhookVerificationError', label);
+  if (c.message !== undefined) assert.equal(got.message, c.message, label);
+  else assert.ok(got.message.length > 0, label);
+}
+
+/** Runs one data case; every stage before the case's `op` must succeed. */
+function runCase(c) {
+  let webhook;
+  const made = outcome(() => {
+    webhook = new Webhook(c.secrets, { scheme: c.scheme, ...c.options });
+  });
+  if (c.op === 'new') return expectOutcome(c, made, 'new');
+  assert.equal(made, 'valid', `${c.name}: the webhook must be made before ${c.op}: ${made?.message}`);
+  if (c.op === 'verify') {
+    for (const form of [c.body, new TextEncoder().encode(c.body)]) {
+      expectOutcome(c, outcome(() => webhook.verify(form, c.headers, { now: c.now })), `verify ${typeof form}`);
+    }
+  } else {
+    assert.equal(c.op, 'sign', `${c.name}: unknown op`);
+    expectOutcome(c, outcome(() => webhook.sign(c.msgId, c.timestamp, c.body)), 'sign');
+  }
+  stillWorks();
+}
+
+test('the bad-input data: many cases, every code, every operation', () => {
+  assert.ok(cases.length >= 50, `only ${cases.length} cases`);
+  const expected = new Set(cases.map((c) => c.expect));
+  for (const code of [...CODES, 'valid']) assert.ok(expected.has(code), `no case expects ${code}`);
+  for (const code of expected) assert.ok(code === 'valid' || CODES.includes(code), `unknown code ${code}`);
+  assert.deepEqual([...new Set(cases.map((c) => c.op))].sort(), ['new', 'sign', 'verify']);
+  assert.equal(new Set(cases.map((c) => c.name)).size, cases.length, 'case names are unique');
+});
+
+for (const c of cases) {
+  test(`data: ${c.op}: ${c.name}`, () => runCase(c));
+}
+
+test('constructor: wrong types', () => {
+  for (const bad of [undefined, null, 42, {}, [secret, 3], Symbol('s')]) rejects(() => new Webhook(bad), TypeError);
   rejects(() => new Webhook(secret, { scheme: 7 }), TypeError);
   rejects(() => new Webhook(secret, { toleranceSeconds: -1 }), TypeError);
   rejects(() => new Webhook(secret, { toleranceSeconds: NaN }), TypeError);
+  rejects(() => new Webhook(secret, { maxBodyBytes: '10' }), TypeError);
   rejects(() => new Webhook(secret, null), TypeError);
-  rejects(() => new Webhook(''), 'invalid_secret');
-  rejects(() => new Webhook('whsec_!!!'), 'invalid_secret');
-  rejects(() => new Webhook(secret, { scheme: 'md5' }), 'invalid_scheme');
-  rejects(() => new Webhook('', { scheme: 'github' }), 'invalid_secret');
-  rejects(() => new Webhook('whsec_AAAA', { scheme: 'standard-v1a' }), 'invalid_secret');
-  rejects(() => new Webhook(Array(9).fill(secret)), 'invalid_secret');
+  // Finite, but past what the core takes from a JS number: refused by the core, as a TypeError.
+  rejects(() => new Webhook(secret, { toleranceSeconds: 2 ** 60 }), TypeError);
 });
 
 test('verify: wrong types', () => {
   for (const bad of [undefined, null, 42, {}, [1, 2], true]) rejects(() => good.verify(bad, headers, { now }), TypeError);
   for (const bad of [undefined, null, 'webhook-id: x', 42]) rejects(() => good.verify(body, bad, { now }), TypeError);
-  for (const bad of [-1, 'now', NaN, Infinity]) rejects(() => good.verify(body, headers, { now: bad }), TypeError);
-});
-
-test('verify: malformed headers', () => {
-  rejects(() => good.verify(body, {}, { now }), 'missing_header');
-  rejects(() => good.verify(body, { ...headers, 'webhook-signature': 'nonsense' }, { now }), 'invalid_header');
-  rejects(() => good.verify(body, { ...headers, 'webhook-timestamp': 'yesterday' }, { now }), 'invalid_header');
-  rejects(() => good.verify(body, { ...headers, 'webhook-timestamp': '-5' }, { now }), 'invalid_header');
-  rejects(() => good.verify(body, { ...headers, 'webhook-signature': 'v1,' + 'A'.repeat(100000) }, { now }), 'invalid_signature');
-  rejects(() => good.verify(body, { ...headers, 'webhook-signature': 'v1,é✓' }, { now }), 'invalid_signature');
-  rejects(() => good.verify(body, { ...headers, 'webhook-id': 'other' }, { now }), 'invalid_signature');
-  rejects(() => new Webhook('s3cret', { scheme: 'github' }).verify(body, { 'x-hub-signature-256': 'sha256=zz' }, { now }), 'invalid_header');
-  rejects(() => new Webhook('s3cret', { scheme: 'stripe' }).verify(body, { 'stripe-signature': 'v1=00' }, { now }), 'invalid_header');
+  for (const bad of [-1, 'now', NaN, Infinity, 2 ** 60]) rejects(() => good.verify(body, headers, { now: bad }), TypeError);
 });
 
 test('huge bodies are refused before they reach WebAssembly memory', () => {
   const huge = new Uint8Array(64 * 1024 * 1024);
   rejects(() => good.verify(huge, headers, { now }), 'payload_too_large');
+  rejects(() => good.verify(huge.buffer, headers, { now }), 'payload_too_large');
   rejects(() => good.verify('x'.repeat(9 * 1024 * 1024), headers, { now }), 'payload_too_large');
-  const small = new Webhook(secret, { maxBodyBytes: 10 });
-  rejects(() => small.verify(body, headers, { now }), 'payload_too_large');
-  // Multi-byte text: its UTF-8 form is checked by the core.
-  const tight = new Webhook(secret, { maxBodyBytes: 12 });
-  rejects(() => tight.verify('✓✓✓✓✓', tight.sign('m', now, '✓✓✓✓✓'), { now }), 'payload_too_large');
   // A large valid body still verifies.
   const big = new Uint8Array(4 * 1024 * 1024).fill(97);
   assert.deepEqual(good.verify(big, good.sign('m', now, big), { now }).length, big.length);
 });
 
-test('sign: wrong input', () => {
+test('sign: wrong types', () => {
   rejects(() => good.sign(5, now, body), TypeError);
   rejects(() => good.sign('m', 'now', body), TypeError);
+  rejects(() => good.sign('m', undefined, body), TypeError);
+  rejects(() => good.sign('m', 2 ** 60, body), TypeError);
   rejects(() => good.sign('m', now, 42), TypeError);
-  rejects(() => good.sign('has space', now, body), 'invalid_header');
-  rejects(() => good.sign('', now, body), 'invalid_header');
-  const pub = 'whpk_' + Buffer.alloc(32, 1).toString('base64');
-  // Not every 32-byte string is an Ed25519 point; either way, a public key cannot sign.
-  try {
-    const receiver = new Webhook(pub, { scheme: 'standard-v1a' });
-    rejects(() => receiver.sign('m', now, body), 'invalid_secret');
-  } catch (e) {
-    assert.equal(e.code, 'invalid_secret');
-  }
 });
 
 test('thousands of errors leave the instance healthy', () => {

@@ -42,7 +42,7 @@ const f = ${fixture};
 const wh = new Webhook(f.secret);
 const payload = wh.verify(f.body, f.headers);
 let code = 'accepted';
-try { wh.verify(f.body.replace('packaged', 'tampered'), f.headers); } catch (e) { code = e.code; }
+try { wh.verify(f.body.replace('packaged', 'tampered'), f.headers); } catch (e) { code = e instanceof WebhookVerificationError ? e.code : String(e); }
 console.log(JSON.stringify({ kind: '${kind}', topic: payload.topic, tampered: code, isError: new WebhookVerificationError('x', 'y') instanceof Error }));
 `;
 

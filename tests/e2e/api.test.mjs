@@ -1,6 +1,7 @@
 // The Worker's API end to end, under wrangler dev with fresh local state.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Webhook } from 'edgehooks';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
@@ -448,5 +449,19 @@ describe('bad input', () => {
     }
     const none = await admin('GET', '/v1/caches/bad/webhooks/w');
     assert.equal(none.status, 404, 'nothing was created by a bad request');
+  });
+
+  test('the shared bad webhook bodies are refused with their codes, as the core refuses them', async () => {
+    const file = JSON.parse(readFileSync(new URL('../vectors/bad-input/webhooks.json', import.meta.url), 'utf8'));
+    // This deployment allows private destinations, so those cases do not apply here.
+    const cases = file.cases.filter((c) => c.code !== 'url_not_allowed');
+    assert.ok(cases.length >= 25, 'the shared cases are missing');
+    const path = `/v1/caches/${file.cache}/webhooks/${file.webhook}`;
+    for (const { name, body, code } of cases) {
+      const res = await admin('PUT', path, { body });
+      assert.equal(res.status, 400, `${name}: ${res.text}`);
+      assert.equal(res.json?.error?.code, code, `${name}: ${res.text}`);
+    }
+    assert.equal((await admin('GET', path)).status, 404, 'nothing was created');
   });
 });

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, newDeployment, openapi, startReceiver, startWorker } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(here, 'artifacts');
@@ -118,6 +118,14 @@ test('the page is served by the Worker with a same-origin policy', async () => {
   assert.match(script.headers.get('content-type'), /^text\/javascript/);
   assert.equal((await fetch(`${worker.url}/`, { method: 'POST' })).status, 405);
   assert.equal((await fetch(`${worker.url}/ui/missing.js`)).status, 404);
+  // The limits module is made by the Worker and served like the other files.
+  const limits = await fetch(`${worker.url}/ui/limits.js`);
+  assert.equal(limits.status, 200);
+  assert.match(limits.headers.get('content-type'), /^text\/javascript/);
+  assert.equal(limits.headers.get('content-security-policy'), csp);
+  assert.equal(limits.headers.get('x-content-type-options'), 'nosniff');
+  const limitsAgain = await fetch(`${worker.url}/ui/limits.js`, { headers: { 'if-none-match': limits.headers.get('etag') } });
+  assert.equal(limitsAgain.status, 304);
   // The vendored SSE parser is the published package, byte for byte.
   for (const file of ['parse.js', 'errors.js']) {
     const served = await (await fetch(`${worker.url}/ui/vendor/eventsource-parser/${file}`)).text();
@@ -145,6 +153,27 @@ test('a wrong key is refused with a clear message and nothing is kept', async ()
 
 let secret;
 
+/** The page's `limits.js`, as the Worker serves it. */
+async function servedLimits() {
+  const source = await (await fetch(`${worker.url}/ui/limits.js`)).text();
+  return (await import(`data:text/javascript,${encodeURIComponent(source)}`)).LIMITS;
+}
+
+test('the page states the limits the API documents', async () => {
+  const LIMITS = await servedLimits();
+  assert.ok(Object.isFrozen(LIMITS) && Object.isFrozen(LIMITS.defaultRetryScheduleSeconds));
+  const input = openapi.components.schemas.WebhookInput.properties;
+  const grace = openapi.paths['/v1/caches/{cache}/webhooks/{name}/secret/rotate'].post
+    .requestBody.content['application/json'].schema.properties.graceSeconds;
+  assert.deepEqual(
+    [LIMITS.minTimeoutMs, LIMITS.maxTimeoutMs, LIMITS.defaultTimeoutMs, LIMITS.minRatePerSecond, LIMITS.maxRatePerSecond,
+      LIMITS.maxDescriptionChars, LIMITS.maxTopicsPerWebhook, LIMITS.minGraceSeconds, LIMITS.maxGraceSeconds],
+    [input.timeoutMs.minimum, input.timeoutMs.maximum, input.timeoutMs.default, input.maxRatePerSecond.minimum,
+      input.maxRatePerSecond.maximum, input.description.maxLength, input.topics.maxItems, grace.minimum, grace.maximum],
+  );
+  assert.equal(input.topicName.pattern, `^[A-Za-z0-9._-]{1,${LIMITS.maxNameChars}}$`);
+});
+
 test('sign in with the keyboard, create a webhook with inline errors, see the secret once', async () => {
   await page.locator('#s-key').focus();
   await page.keyboard.press('Control+A');
@@ -160,6 +189,20 @@ test('sign in with the keyboard, create a webhook with inline errors, see the se
   assert.ok(!stored.local.includes(deployment.adminKey), 'the key is not kept beyond the session');
 
   await page.getByRole('link', { name: 'Create webhook' }).click();
+  // The form's bounds and hints are the service's limits.
+  const LIMITS = await servedLimits();
+  const attributes = (label, ...names) => page.getByLabel(label, { exact: true })
+    .evaluate((el, list) => list.map((n) => el.getAttribute(n)), names);
+  assert.deepEqual(await attributes('Name', 'maxlength'), [String(LIMITS.maxNameChars)]);
+  assert.deepEqual(await attributes('Description', 'maxlength'), [String(LIMITS.maxDescriptionChars)]);
+  assert.deepEqual(await attributes('Timeout (milliseconds)', 'min', 'max'), [String(LIMITS.minTimeoutMs), String(LIMITS.maxTimeoutMs)]);
+  assert.equal(await page.getByLabel('Timeout (milliseconds)').inputValue(), String(LIMITS.defaultTimeoutMs));
+  assert.deepEqual(await attributes('Most deliveries per second', 'min', 'max'), [String(LIMITS.minRatePerSecond), String(LIMITS.maxRatePerSecond)]);
+  assert.match(await page.locator('#f-timeout-hint').innerText(), new RegExp(`: ${LIMITS.minTimeoutMs} to ${LIMITS.maxTimeoutMs}\\.$`));
+  assert.match(await page.locator('#f-secret-hint').innerText(), new RegExp(`of ${LIMITS.minSecretBytes} to ${LIMITS.maxSecretBytes} bytes;.*: ${LIMITS.minStringSecretBytes} to ${LIMITS.maxStringSecretBytes} characters\\.$`));
+  const schedule = await page.locator('#f-retry option[value="default"]').innerText();
+  assert.match(schedule, /^Default schedule \((\d+ (s|min|h), )*\d+ (s|min|h)\)$/);
+  assert.equal(schedule.split(',').length, LIMITS.defaultRetryScheduleSeconds.length);
   await page.getByLabel('Name').fill('bad name!');
   await page.getByLabel('Topics (trigger)').fill('orders');
   await page.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
@@ -301,6 +344,13 @@ test('edit: the scheme is read-only, errors are inline, changes are saved', asyn
 test('rotate the secret, then activate: deliveries use the new secret', async () => {
   await page.getByRole('button', { name: 'Rotate secret' }).click();
   const dialog = page.getByRole('dialog');
+  const LIMITS = await servedLimits();
+  const grace = dialog.getByLabel('Grace period (seconds)');
+  assert.deepEqual(
+    [await grace.getAttribute('min'), await grace.getAttribute('max'), await grace.inputValue()],
+    [String(LIMITS.minGraceSeconds), String(LIMITS.maxGraceSeconds), '86400'],
+  );
+  assert.match(await dialog.locator('#rotate-grace-hint').innerText(), new RegExp(`\\(${LIMITS.minGraceSeconds} to ${LIMITS.maxGraceSeconds}\\)\\.$`));
   await dialog.getByLabel('Grace period (seconds)').fill('999999999');
   await dialog.getByRole('button', { name: 'Rotate secret' }).click();
   await waitText(dialog.locator('#rotate-grace-error'), /\(invalid_grace_period\)/);

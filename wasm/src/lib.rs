@@ -1,9 +1,14 @@
 //! WebAssembly bindings of `edgehooks-core` for the `edgehooks` npm package.
 //!
 //! Deliberately thin: every rule is the core's. JavaScript-side conversions
-//! (strings or bytes, `Headers` objects, JSON parsing, error classes) live in
-//! the package's JS wrapper. Errors cross the boundary as `"code\nmessage"`
-//! strings, which the wrapper throws as `WebhookVerificationError`s.
+//! (strings or bytes, `Headers` objects, JSON parsing) live in the package's
+//! JS wrapper.
+//!
+//! Errors cross the boundary as JavaScript error objects, thrown from here:
+//! the core's [`VerifyError`]s as the package's `WebhookVerificationError`
+//! (its `code` and message are the core's), numbers out of range as
+//! `TypeError`s. The error class is imported from `../errors.js`, relative
+//! to the generated glue, which the package places in `src/wasm/`.
 #![no_std]
 
 extern crate alloc;
@@ -12,8 +17,46 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use edgehooks_core::{Error, HeaderLookup, Scheme, Webhook};
+use edgehooks_core::{HeaderLookup, Scheme, VerifyError, Webhook};
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(raw_module = "../errors.js")]
+extern "C" {
+    /// The package's `WebhookVerificationError`: an `Error` with a `code`.
+    type WebhookVerificationError;
+
+    /// `new WebhookVerificationError(code, message)`.
+    #[wasm_bindgen(constructor)]
+    fn new(code: &str, message: &str) -> WebhookVerificationError;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's built-in `TypeError`.
+    type TypeError;
+
+    /// `new TypeError(message)`.
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str) -> TypeError;
+}
+
+/// The core's error as the JS error the package documents: its code, and
+/// its `Display` as the message.
+fn thrown(error: VerifyError) -> JsValue {
+    // `format!` rather than `to_string`: the same text, less code in the module.
+    WebhookVerificationError::new(error.code(), &format!("{error}")).into()
+}
+
+/// A whole, non-negative JS number (seconds, bytes) up to
+/// `Number.MAX_SAFE_INTEGER`; anything else (NaN and infinities included) is
+/// a `TypeError` with `refusal` as its message.
+fn non_negative(value: f64, refusal: &str) -> Result<u64, JsValue> {
+    if (0.0..=9_007_199_254_740_991.0).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(TypeError::new(refusal).into())
+    }
+}
 
 /// A scheme and its secrets, parsed once; the engine of the JS `Webhook`.
 #[wasm_bindgen]
@@ -33,49 +76,50 @@ impl HeaderLookup for FlatHeaders<'_> {
     }
 }
 
-fn thrown(error: Error) -> String {
-    format!("{}\n{error}", error.code())
-}
-
-/// A whole, non-negative JS number (seconds, bytes); anything else is refused.
-fn non_negative(value: f64, what: &str) -> Result<u64, String> {
-    // Up to Number.MAX_SAFE_INTEGER; NaN and infinities fail the range check.
-    if (0.0..=9_007_199_254_740_991.0).contains(&value) {
-        Ok(value as u64)
-    } else {
-        Err(format!(
-            "type_error\n{what} must be a non-negative number of seconds"
-        ))
-    }
-}
-
 #[wasm_bindgen]
 impl WebhookCore {
-    /// Parses `secrets` for `scheme`; the limits default to the core's
-    /// (300 s tolerance, 8 MiB body) when `undefined`.
+    /// Parses `secrets` for `scheme`. What is `undefined` takes the core's
+    /// default: the scheme (`standard`) and the limits (300 s tolerance,
+    /// 8 MiB body).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        scheme: &str,
+        scheme: Option<String>,
         secrets: Vec<String>,
         tolerance_seconds: Option<f64>,
         max_body_bytes: Option<f64>,
-    ) -> Result<WebhookCore, String> {
-        let scheme: Scheme = scheme.parse().map_err(thrown)?;
+    ) -> Result<WebhookCore, JsValue> {
+        let scheme = match scheme {
+            Some(name) => name.parse::<Scheme>().map_err(|e| thrown(e.into()))?,
+            None => Scheme::default(),
+        };
         let mut inner = Webhook::with_secrets(scheme, &secrets).map_err(thrown)?;
         if let Some(seconds) = tolerance_seconds {
-            inner = inner.tolerance_seconds(non_negative(seconds, "toleranceSeconds")?);
+            inner = inner.tolerance_seconds(non_negative(
+                seconds,
+                "toleranceSeconds must be a non-negative number up to 2^53 - 1",
+            )?);
         }
         if let Some(bytes) = max_body_bytes {
-            let bytes = non_negative(bytes, "maxBodyBytes")?;
+            let bytes = non_negative(
+                bytes,
+                "maxBodyBytes must be a non-negative number up to 2^53 - 1",
+            )?;
             inner = inner.max_body_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
         Ok(WebhookCore { inner })
     }
 
-    /// The largest body verification accepts, in bytes.
-    #[wasm_bindgen(js_name = bodyLimit)]
-    pub fn body_limit(&self) -> f64 {
-        self.inner.body_limit() as f64
+    /// Throws the core's `payload_too_large` when a body of `length` bytes
+    /// exceeds the limit, so the wrapper refuses it before copying it into
+    /// WebAssembly memory, or while reading it from the network.
+    #[wasm_bindgen(js_name = checkBodySize)]
+    pub fn check_body_size(&self, length: f64) -> Result<(), JsValue> {
+        let limit = self.inner.body_limit();
+        if length > limit as f64 {
+            Err(thrown(VerifyError::PayloadTooLarge { limit }))
+        } else {
+            Ok(())
+        }
     }
 
     /// The lowercase names of the headers verification reads.
@@ -91,17 +135,28 @@ impl WebhookCore {
 
     /// Verifies a body given as bytes (strings are encoded by the wrapper).
     #[wasm_bindgen(js_name = verifyBytes)]
-    pub fn verify_bytes(&self, body: &[u8], headers: Vec<String>, now: f64) -> Result<(), String> {
+    pub fn verify_bytes(&self, body: &[u8], headers: Vec<String>, now: f64) -> Result<(), JsValue> {
         self.inner
-            .verify(body, &FlatHeaders(&headers), non_negative(now, "now")?)
+            .verify_at(
+                body,
+                &FlatHeaders(&headers),
+                non_negative(now, "now must be a non-negative number up to 2^53 - 1")?,
+            )
             .map_err(thrown)
     }
 
     /// Signs a body; returns the headers interleaved as `[name, value, ...]`.
-    pub fn sign(&self, msg_id: &str, timestamp: f64, body: &[u8]) -> Result<Vec<String>, String> {
+    pub fn sign(&self, msg_id: &str, timestamp: f64, body: &[u8]) -> Result<Vec<String>, JsValue> {
         let headers = self
             .inner
-            .sign(msg_id, non_negative(timestamp, "timestamp")?, body)
+            .sign(
+                msg_id,
+                non_negative(
+                    timestamp,
+                    "timestamp must be a non-negative number up to 2^53 - 1",
+                )?,
+                body,
+            )
             .map_err(thrown)?;
         Ok(headers
             .into_iter()

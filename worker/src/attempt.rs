@@ -3,10 +3,10 @@
 
 use core::time::Duration;
 
-use edgehooks_core::{
-    AttemptFailure, Envelope, Error as CoreError, Webhook, WebhookConfig, delivery_headers,
-    is_success, parse_retry_after, validate_post_url,
+use edgehooks_core::service::{
+    AttemptFailure, UrlPolicy, WebhookConfig, is_success, parse_retry_after, validate_post_url,
 };
+use edgehooks_core::{Envelope, Webhook, delivery_headers};
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -84,9 +84,9 @@ impl AttemptError {
         }
     }
 
-    fn from_core(err: CoreError) -> Self {
+    fn refused(code: &str, err: impl core::fmt::Display) -> Self {
         AttemptError {
-            code: err.code().to_owned(),
+            code: code.to_owned(),
             message: err.to_string(),
         }
     }
@@ -95,14 +95,12 @@ impl AttemptError {
 /// Sends `envelope` to `target` once (attempt number `attempt`). The
 /// envelope's `event_timestamp` and the signature's timestamp are set now,
 /// and the timeout starts now: callers keep fewer requests in flight than
-/// the platform opens at once, so the request is sent now too. The
-/// response body is never read: it is cancelled, which frees the
-/// connection.
+/// the platform opens at once, so the request is sent now too.
 pub(crate) async fn attempt(
     target: &Target<'_>,
     mut envelope: Envelope,
     attempt: u32,
-    policy: edgehooks_core::UrlPolicy,
+    policy: UrlPolicy,
 ) -> Attempted {
     let sent_at = now_ms();
     envelope.event_timestamp = sent_at;
@@ -131,55 +129,63 @@ pub(crate) async fn attempt(
     // The URL passed when it was saved; the deployment's policy may have
     // changed since, so it is checked again before anything is sent.
     if let Err(err) = validate_post_url(&target.config.destination.post_url, policy) {
-        return not_sent(record, AttemptError::from_core(err));
+        return not_sent(record, AttemptError::refused(err.code(), err));
     }
     let body = envelope.to_json();
     let request = match build_request(target, &body, sent_at / 1000) {
         Ok(request) => request,
         Err(error) => return not_sent(record, error),
     };
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send_with_signal(&signal));
-    let timeout = Box::pin(Delay::from(Duration::from_millis(u64::from(
-        target.config.timeout_ms,
-    ))));
-    let outcome = select(send, timeout).await;
+    let (answer, retry_after) = send(request, target.config.timeout_ms, sent_at / 1000).await;
     record.latency_ms = now_ms().saturating_sub(sent_at);
-    let mut retry_after = None;
-    let failure = match outcome {
-        Either::Left((Ok(response), _)) => {
-            let status = response.status_code();
-            record.status_code = Some(status);
-            retry_after = response
-                .headers()
-                .get("retry-after")
-                .ok()
-                .flatten()
-                .and_then(|v| parse_retry_after(&v, sent_at / 1000));
-            if let ResponseBody::Stream(body) = response.body() {
-                // Nothing is read; the promise needs no waiting for.
-                drop(body.cancel());
-            }
-            if is_success(status) {
-                record.delivered = true;
-                None
-            } else {
-                Some(AttemptFailure::HttpStatus(status))
-            }
-        }
-        Either::Left((Err(_), _)) => Some(AttemptFailure::ConnectionFailed),
-        Either::Right(((), _)) => {
-            controller.abort();
-            Some(AttemptFailure::Timeout)
-        }
+    let failure = match answer {
+        Ok(status) if is_success(status) => None,
+        Ok(status) => Some(AttemptFailure::HttpStatus(status)),
+        Err(failure) => Some(failure),
     };
+    record.status_code = answer.ok();
+    record.delivered = failure.is_none();
     record.error = failure.map(AttemptError::from_failure);
     Attempted {
         record,
         failure,
         retry_after,
+    }
+}
+
+/// Sends `request`, aborted after `timeout_ms`: the answer's status and
+/// its `Retry-After` (read against `now_s`), or why there is none. The
+/// response body is never read: it is cancelled, which frees the
+/// connection.
+async fn send(
+    request: Request,
+    timeout_ms: u32,
+    now_s: u64,
+) -> (Result<u16, AttemptFailure>, Option<Duration>) {
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(Duration::from_millis(u64::from(timeout_ms))));
+    match select(send, timeout).await {
+        Either::Left((Ok(response), _)) => {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .ok()
+                .flatten()
+                .and_then(|v| parse_retry_after(&v, now_s));
+            if let ResponseBody::Stream(body) = response.body() {
+                // Nothing is read; the promise needs no waiting for.
+                drop(body.cancel());
+            }
+            (Ok(response.status_code()), retry_after)
+        }
+        Either::Left((Err(_), _)) => (Err(AttemptFailure::ConnectionFailed), None),
+        Either::Right(((), _)) => {
+            controller.abort();
+            (Err(AttemptFailure::Timeout), None)
+        }
     }
 }
 
@@ -189,7 +195,7 @@ fn build_request(
     timestamp: u64,
 ) -> Result<Request, AttemptError> {
     let signed = delivery_headers(target.signer, &target.delivery_id, timestamp, body)
-        .map_err(AttemptError::from_core)?;
+        .map_err(|err| AttemptError::refused(err.code(), err))?;
     let headers = Headers::new();
     for (name, value) in signed.iter() {
         headers

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use edgehooks_core::Error as CoreError;
+use edgehooks_core::SecretProblem;
+use edgehooks_core::limits::MAX_PAGE_SIZE;
+use edgehooks_core::service::{AccessError, ValidationError};
 use serde_json::json;
 use worker::Response;
 
@@ -16,8 +18,29 @@ pub(crate) struct ApiError {
     pub(crate) message: Cow<'static, str>,
 }
 
+/// The codes the Worker answers with of its own, beside the core's
+/// [`ValidationError::CODES`] and [`AccessError::CODES`]. Every constructor
+/// below uses one of these.
+#[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
+pub(crate) const OWN_CODES: &[&str] = &[
+    "not_found",
+    "method_not_allowed",
+    "invalid_json",
+    "invalid_limit",
+    "invalid_cursor",
+    "already_exists",
+    "not_configured",
+    "invalid_request",
+    "internal_error",
+];
+
 impl ApiError {
-    pub(crate) fn new(
+    /// An error a Durable Object answered with, passed on as it came.
+    pub(crate) fn relayed(status: u16, code: String, message: String) -> Self {
+        ApiError::new(status, code, message)
+    }
+
+    fn new(
         status: u16,
         code: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
@@ -41,6 +64,43 @@ impl ApiError {
         )
     }
 
+    /// A `cursor` query parameter that no page gave out.
+    pub(crate) fn invalid_cursor() -> Self {
+        ApiError::new(400, "invalid_cursor", "cursor is not one this API returned")
+    }
+
+    /// A create-only request (`If-None-Match: *`) for a name that exists.
+    pub(crate) fn already_exists() -> Self {
+        ApiError::new(
+            412,
+            "already_exists",
+            "a webhook with this name already exists",
+        )
+    }
+
+    /// A deployment without a valid `SECRETS_KEY`.
+    pub(crate) fn not_configured() -> Self {
+        ApiError::new(
+            500,
+            "not_configured",
+            "the deployment has no valid SECRETS_KEY (base64 of 32 random bytes)",
+        )
+    }
+
+    /// A request between the Worker's own parts that lacks what it needs.
+    pub(crate) fn invalid_request(what: &'static str) -> Self {
+        ApiError::new(400, "invalid_request", what)
+    }
+
+    /// A `limit` query parameter out of range.
+    pub(crate) fn invalid_limit() -> Self {
+        ApiError::new(
+            400,
+            "invalid_limit",
+            format!("limit must be 1 to {MAX_PAGE_SIZE}"),
+        )
+    }
+
     /// A body that is not the JSON the operation takes (serde's message names
     /// the field, never a secret value).
     pub(crate) fn invalid_json(err: &serde_json::Error) -> Self {
@@ -48,7 +108,7 @@ impl ApiError {
     }
 
     pub(crate) fn payload_too_large(limit: usize) -> Self {
-        CoreError::PayloadTooLarge(limit).into()
+        ValidationError::PayloadTooLarge { limit }.into()
     }
 
     /// A failure of the platform (storage, bindings); details go to the log,
@@ -68,9 +128,21 @@ impl ApiError {
     }
 }
 
-impl From<CoreError> for ApiError {
-    fn from(err: CoreError) -> Self {
+impl From<ValidationError> for ApiError {
+    fn from(err: ValidationError) -> Self {
         ApiError::new(err.http_status(), err.code(), err.to_string())
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        ApiError::new(err.http_status(), err.code(), err.to_string())
+    }
+}
+
+impl From<SecretProblem> for ApiError {
+    fn from(problem: SecretProblem) -> Self {
+        ValidationError::from(problem).into()
     }
 }
 
@@ -88,3 +160,75 @@ impl From<worker::kv::KvError> for ApiError {
 
 /// The result of an API handler.
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every code the API can answer with: the core's and the Worker's own.
+    fn api_codes() -> BTreeSet<&'static str> {
+        let all = [ValidationError::CODES, AccessError::CODES, OWN_CODES];
+        all.into_iter().flatten().copied().collect()
+    }
+
+    #[test]
+    fn the_openapi_document_lists_exactly_the_codes_the_api_answers_with() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json parses");
+        let listed: BTreeSet<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
+            ["properties"]["code"]["enum"]
+            .as_array()
+            .expect("Error.code has an enum")
+            .iter()
+            .map(|code| code.as_str().expect("codes are strings"))
+            .collect();
+        assert_eq!(listed, api_codes());
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_code_an_attempt_can_fail_with() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json parses");
+        let listed = doc["components"]["schemas"]["Attempt"]["properties"]["error"]["oneOf"][1]
+            ["properties"]["code"]["enum"]
+            .as_array()
+            .expect("Attempt.error.code has an enum");
+        for code in edgehooks_core::service::AttemptFailure::CODES {
+            assert!(listed.iter().any(|c| c == code), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_npm_types_list_exactly_the_codes_a_receiver_meets() {
+        let types = include_str!("../../npm/index.d.ts");
+        let start = types
+            .find("export type ErrorCode =")
+            .expect("ErrorCode type");
+        let end = start + types[start..].find(';').expect("end of ErrorCode");
+        let listed: BTreeSet<&str> = types[start..end]
+            .split('|')
+            .skip(1)
+            .map(|code| code.trim().trim_matches('\''))
+            .collect();
+        let core: BTreeSet<&str> = edgehooks_core::VerifyError::CODES.iter().copied().collect();
+        assert_eq!(listed, core);
+    }
+
+    #[test]
+    fn the_core_errors_map_to_their_code_and_status() {
+        let err: ApiError = ValidationError::PayloadTooLarge { limit: 7 }.into();
+        assert_eq!((err.status, err.code.as_ref()), (413, "payload_too_large"));
+        let err: ApiError = AccessError::Unauthorized.into();
+        assert_eq!((err.status, err.code.as_ref()), (401, "unauthorized"));
+        let err: ApiError = SecretProblem::Empty.into();
+        assert_eq!((err.status, err.code.as_ref()), (400, "invalid_secret"));
+        for code in api_codes() {
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code}"
+            );
+        }
+    }
+}

@@ -39,6 +39,11 @@ pub(crate) fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
         .map(|(_, v)| v.into_owned()))
 }
 
+/// A query parameter that a Durable Object's protocol always sends.
+pub(crate) fn required_query(req: &Request, name: &str) -> ApiResult<String> {
+    query(req, name)?.ok_or_else(|| ApiError::invalid_request("missing parameter"))
+}
+
 /// `body` parsed as `T`; an empty body reads as `{}` when `empty_ok`.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], empty_ok: bool) -> ApiResult<T> {
     let body: &[u8] = if body.is_empty() && empty_ok {
@@ -114,7 +119,7 @@ pub(crate) async fn passed(response: Response) -> ApiResult<Response> {
     }
     let body = response_body(response).await.unwrap_or_default();
     Err(match serde_json::from_slice::<Body>(&body) {
-        Ok(Body { error }) => ApiError::new(status, error.code, error.message),
+        Ok(Body { error }) => ApiError::relayed(status, error.code, error.message),
         Err(_) => ApiError::internal("object call failed", status),
     })
 }

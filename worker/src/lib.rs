@@ -15,6 +15,7 @@ mod api;
 mod attempt;
 mod error;
 mod http;
+mod limits_doc;
 mod openapi;
 mod platform;
 mod publish;

@@ -4,7 +4,8 @@ use worker::Response;
 
 use crate::error::ApiResult;
 
-/// The document, kept next to the code it describes.
+/// The document, kept next to the code it describes. Every limit and
+/// default it states is checked against the core's by the tests below.
 pub(crate) const DOCUMENT: &str = include_str!("../openapi.json");
 
 /// The document as a response (public: no key needed).
@@ -12,4 +13,174 @@ pub(crate) fn response() -> ApiResult<Response> {
     let response = Response::ok(DOCUMENT)?;
     response.headers().set("content-type", "application/json")?;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::DOCUMENT;
+    use crate::limits_doc::number_named;
+
+    /// What a bound in the document must be.
+    enum Expected {
+        /// The number of this name in `limits.js`, taken from the core.
+        Limit(&'static str),
+        /// A number that is no limit of the product (a count starts at 0).
+        Fixed(u64),
+        /// A cache, webhook or topic name: at most `maxNameChars` long.
+        Name,
+        /// A format that is no limit of the product.
+        Pattern(&'static str),
+    }
+
+    use Expected::{Fixed, Limit, Name, Pattern};
+
+    /// Every bound the document states, by the property or parameter it
+    /// bounds (`[]` for an array's items) and its keyword. Each bound found
+    /// must be listed here, and each listed one found.
+    const BOUNDS: &[(&str, &str, Expected)] = &[
+        ("cache", "pattern", Name),
+        ("name", "pattern", Name),
+        ("topic", "pattern", Name),
+        ("topicName", "pattern", Name),
+        ("topics[]", "pattern", Name),
+        ("topics", "minItems", Fixed(1)),
+        ("topics", "maxItems", Limit("maxTopicsPerWebhook")),
+        ("postUrl", "maxLength", Limit("maxUrlBytes")),
+        ("description", "maxLength", Limit("maxDescriptionChars")),
+        ("timeoutMs", "minimum", Limit("minTimeoutMs")),
+        ("timeoutMs", "maximum", Limit("maxTimeoutMs")),
+        ("timeoutMs", "default", Limit("defaultTimeoutMs")),
+        ("maxRatePerSecond", "minimum", Limit("minRatePerSecond")),
+        ("maxRatePerSecond", "maximum", Limit("maxRatePerSecond")),
+        ("scheduleSeconds", "minItems", Fixed(1)),
+        ("scheduleSeconds", "maxItems", Limit("maxRetries")),
+        (
+            "scheduleSeconds[]",
+            "minimum",
+            Limit("minRetryDelaySeconds"),
+        ),
+        (
+            "scheduleSeconds[]",
+            "maximum",
+            Limit("maxRetryDelaySeconds"),
+        ),
+        ("graceSeconds", "minimum", Limit("minGraceSeconds")),
+        ("graceSeconds", "maximum", Limit("maxGraceSeconds")),
+        // No grace unless asked for: the Momento behaviour.
+        ("graceSeconds", "default", Limit("minGraceSeconds")),
+        ("limit", "minimum", Fixed(1)),
+        ("limit", "maximum", Limit("maxPageSize")),
+        ("limit", "default", Limit("defaultPageSize")),
+        ("caches", "minItems", Fixed(1)),
+        ("caches", "maxItems", Limit("maxCachesPerKey")),
+        // `publish` and `manage`.
+        ("permissions", "minItems", Fixed(1)),
+        ("permissions", "maxItems", Fixed(2)),
+        ("tokenId", "pattern", Pattern("^tok_[0-9a-f]{16}$")),
+        ("attempt", "minimum", Fixed(1)),
+        ("topicSequenceNumber", "minimum", Fixed(1)),
+        ("asyncDeliveries", "minimum", Fixed(0)),
+        ("replayed", "minimum", Fixed(0)),
+    ];
+
+    /// The keywords of JSON Schema that bound a value.
+    const KEYWORDS: &[&str] = &[
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "default",
+        "pattern",
+    ];
+
+    /// A bound found in the document: what it bounds, its keyword, its value.
+    type Found<'a> = (String, &'a str, &'a Value);
+
+    /// Every numeric bound and pattern under `node`, `place` being the
+    /// property or parameter it is about.
+    fn bounds<'a>(node: &'a Value, place: &str, found: &mut Vec<Found<'a>>) {
+        match node {
+            Value::Object(map) => {
+                let place = match (map.get("in"), map.get("name")) {
+                    (Some(_), Some(Value::String(parameter))) => parameter.as_str(),
+                    _ => place,
+                };
+                for (key, value) in map {
+                    let bound = value.is_number() || (key == "pattern" && value.is_string());
+                    match key.as_str() {
+                        keyword if bound && KEYWORDS.contains(&keyword) => {
+                            found.push((place.to_owned(), keyword, value));
+                        }
+                        "properties" => {
+                            for (property, schema) in value.as_object().into_iter().flatten() {
+                                bounds(schema, property, found);
+                            }
+                        }
+                        "items" => bounds(value, &format!("{place}[]"), found),
+                        _ => bounds(value, place, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| bounds(item, place, found)),
+            _ => {}
+        }
+    }
+
+    /// The value a bound must have.
+    fn expected(bound: &Expected) -> Value {
+        let limit = |name: &str| number_named(name).unwrap_or_else(|| panic!("no limit {name}"));
+        match bound {
+            Limit(name) => limit(name).into(),
+            Fixed(n) => (*n).into(),
+            Name => format!("^[A-Za-z0-9._-]{{1,{}}}$", limit("maxNameChars")).into(),
+            Pattern(pattern) => (*pattern).into(),
+        }
+    }
+
+    /// Every limit the document states is the core's.
+    #[test]
+    fn every_bound_is_the_core_limit() {
+        let doc: Value = serde_json::from_str(DOCUMENT).expect("the document is JSON");
+        let mut found = Vec::new();
+        bounds(&doc, "", &mut found);
+        for (place, keyword, value) in &found {
+            let listed = BOUNDS.iter().find(|(p, k, _)| p == place && k == keyword);
+            let (_, _, bound) =
+                listed.unwrap_or_else(|| panic!("{place} {keyword}: not in BOUNDS"));
+            assert_eq!(*value, &expected(bound), "{place} {keyword}");
+        }
+        for (place, keyword, _) in BOUNDS {
+            let stated = found.iter().any(|(p, k, _)| p == place && k == keyword);
+            assert!(stated, "{place} {keyword}: not in the document");
+        }
+    }
+
+    /// The limits the document's texts name are the core's too.
+    #[test]
+    fn texts_state_the_core_limits() {
+        let doc: Value = serde_json::from_str(DOCUMENT).expect("the document is JSON");
+        let limit = |name| number_named(name).expect("a limit");
+        let publish = &doc["paths"]["/v1/caches/{cache}/topics/{topic}"]["post"]["summary"];
+        let size = format!("at most {} MiB", limit("maxMessageBytes") / (1024 * 1024));
+        assert!(
+            publish.as_str().is_some_and(|s| s.contains(&size)),
+            "{publish}"
+        );
+        let outcome =
+            &doc["components"]["schemas"]["Attempt"]["properties"]["outcome"]["description"];
+        let wait = format!("at most {} h", limit("maxRetryAfterSeconds") / 3600);
+        assert!(
+            outcome.as_str().is_some_and(|s| s.contains(&wait)),
+            "{outcome}"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use edgehooks_core::{DEFAULT_DISABLE_AFTER_SECONDS, UrlPolicy};
+use edgehooks_core::limits::DEFAULT_DISABLE_AFTER_SECONDS;
+use edgehooks_core::service::UrlPolicy;
 use worker::{Env, State};
 
 use crate::error::{ApiError, ApiResult};
@@ -75,13 +76,7 @@ pub(crate) fn admin_key(env: &Env) -> Option<String> {
 /// The 32-byte key that seals webhook secrets at rest (Worker secret
 /// `SECRETS_KEY`, base64).
 pub(crate) fn sealing_key(env: &Env) -> ApiResult<[u8; 32]> {
-    let missing = || {
-        ApiError::new(
-            500,
-            "not_configured",
-            "the deployment has no valid SECRETS_KEY (base64 of 32 random bytes)",
-        )
-    };
+    let missing = ApiError::not_configured;
     let encoded = env
         .secret("SECRETS_KEY")
         .map_err(|_| missing())?

@@ -2,7 +2,8 @@
 //! hand-offs before it answers; the `sync` webhooks are then attempted
 //! inside the call, each by its own object.
 
-use edgehooks_core::{Message, PublishOrigin};
+use edgehooks_core::Message;
+use edgehooks_core::service::PublishOrigin;
 use futures_util::future::join_all;
 use serde::Serialize;
 use worker::Env;

@@ -5,7 +5,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use edgehooks_core::WebhookSecrets;
+use edgehooks_core::service::WebhookSecrets;
 use zeroize::Zeroizing;
 
 use crate::error::{ApiError, ApiResult};

@@ -7,7 +7,7 @@
 //! prefixes never overlap. KV is eventually consistent (up to 60 s on
 //! Cloudflare), so nothing here is ever read, changed and written back.
 
-use edgehooks_core::access::KeyScope;
+use edgehooks_core::service::access::KeyScope;
 use futures_util::future::try_join_all;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

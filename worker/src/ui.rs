@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::limits_doc;
 
 /// One file of the page.
 pub(crate) struct Asset {
@@ -17,8 +18,28 @@ pub(crate) struct Asset {
     pub(crate) path: &'static str,
     /// Its `content-type`.
     pub(crate) content_type: &'static str,
+    /// Where its bytes come from.
+    pub(crate) source: Source,
+}
+
+/// Where the bytes of a file of the page come from.
+pub(crate) enum Source {
+    /// A file of `worker/ui/`, compiled in.
+    File(&'static str),
+    /// The module of the product's limits and defaults, made from the core
+    /// once per isolate ([`limits_doc::javascript_module`]).
+    Limits,
+}
+
+impl Asset {
     /// Its bytes.
-    pub(crate) body: &'static str,
+    pub(crate) fn body(&self) -> &'static str {
+        static LIMITS_MODULE: OnceLock<String> = OnceLock::new();
+        match self.source {
+            Source::File(body) => body,
+            Source::Limits => LIMITS_MODULE.get_or_init(limits_doc::javascript_module),
+        }
+    }
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -32,17 +53,18 @@ macro_rules! ui_file {
         Asset {
             path: concat!("/ui/", $name),
             content_type: $content_type,
-            body: include_str!(concat!("../ui/", $name)),
+            source: Source::File(include_str!(concat!("../ui/", $name))),
         }
     };
 }
 
-/// Every file of the page (`worker/ui/`), by the path it is served at.
+/// Every file of the page (`worker/ui/`, and the limits module made from
+/// the core), by the path it is served at.
 pub(crate) const ASSETS: &[Asset] = &[
     Asset {
         path: "/",
         content_type: HTML,
-        body: include_str!("../ui/index.html"),
+        source: Source::File(include_str!("../ui/index.html")),
     },
     ui_file!("app.css", CSS),
     ui_file!("icon.svg", SVG),
@@ -56,6 +78,11 @@ pub(crate) const ASSETS: &[Asset] = &[
     ui_file!("details.js", JS),
     ui_file!("publish.js", JS),
     ui_file!("stream.js", JS),
+    Asset {
+        path: "/ui/limits.js",
+        content_type: JS,
+        source: Source::Limits,
+    },
     ui_file!("vendor/eventsource-parser/parse.js", JS),
     ui_file!("vendor/eventsource-parser/errors.js", JS),
 ];
@@ -80,12 +107,12 @@ pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
         return Err(ApiError::method_not_allowed());
     }
     let asset = &ASSETS[index];
-    let etag = &ETAGS.get_or_init(|| ASSETS.iter().map(|a| etag(a.body)).collect())[index];
+    let etag = &ETAGS.get_or_init(|| ASSETS.iter().map(|a| etag(a.body())).collect())[index];
     let unchanged = req.headers().get("if-none-match")?.as_deref() == Some(etag.as_str());
     let response = if unchanged {
         Response::empty()?.with_status(304)
     } else {
-        Response::ok(asset.body)?
+        Response::ok(asset.body())?
     };
     let headers = response.headers();
     headers.set("content-type", asset.content_type)?;
@@ -113,7 +140,7 @@ mod tests {
         for (i, asset) in ASSETS.iter().enumerate() {
             assert!(asset.path == "/" || asset.path.starts_with("/ui/"));
             assert!(ASSETS[i + 1..].iter().all(|a| a.path != asset.path));
-            assert!(!asset.body.is_empty(), "{}", asset.path);
+            assert!(!asset.body().is_empty(), "{}", asset.path);
         }
         assert!(asset("/v1/keys").is_none());
         assert!(asset("/ui/").is_none());
@@ -125,13 +152,133 @@ mod tests {
     fn every_imported_module_is_served() {
         for module in ASSETS.iter().filter(|a| a.content_type == JS) {
             let dir = &module.path[..=module.path.rfind('/').unwrap_or(0)];
-            for line in module.body.lines().filter(|l| l.starts_with("import ")) {
+            for line in module.body().lines().filter(|l| l.starts_with("import ")) {
                 let spec = line.split(['\'', '"']).nth(1).unwrap_or_default();
                 let target = spec
                     .strip_prefix("./")
                     .map(|rest| format!("{dir}{rest}"))
                     .unwrap_or_else(|| spec.to_owned());
                 assert!(asset(&target).is_some(), "{}: {spec}", module.path);
+            }
+        }
+    }
+
+    /// The body of `/ui/limits.js`.
+    fn limits_module() -> &'static str {
+        let index = asset("/ui/limits.js").expect("the limits module is served");
+        assert_eq!(ASSETS[index].content_type, JS);
+        ASSETS[index].body()
+    }
+
+    /// `limits.js` states each of the core's limits under its own name.
+    #[test]
+    fn the_limits_module_states_each_core_constant() {
+        use edgehooks_core::limits::*;
+        let as_u64 = |n: usize| n as u64;
+        let numbers: &[(&str, u64)] = &[
+            ("maxNameChars", as_u64(MAX_NAME_CHARS)),
+            ("maxTopicsPerWebhook", as_u64(MAX_TOPICS_PER_WEBHOOK)),
+            ("maxUrlBytes", as_u64(MAX_URL_BYTES)),
+            ("maxDescriptionChars", as_u64(MAX_DESCRIPTION_CHARS)),
+            ("minTimeoutMs", MIN_TIMEOUT_MS.into()),
+            ("maxTimeoutMs", MAX_TIMEOUT_MS.into()),
+            ("defaultTimeoutMs", DEFAULT_TIMEOUT_MS.into()),
+            ("minRatePerSecond", 1),
+            ("maxRatePerSecond", MAX_RATE_PER_SECOND.into()),
+            ("minSecretBytes", as_u64(MIN_SECRET_BYTES)),
+            ("maxSecretBytes", as_u64(MAX_SECRET_BYTES)),
+            ("minStringSecretBytes", as_u64(MIN_STRING_SECRET_BYTES)),
+            ("maxStringSecretBytes", as_u64(MAX_STRING_SECRET_BYTES)),
+            ("minGraceSeconds", 0),
+            ("maxGraceSeconds", MAX_GRACE_SECONDS.into()),
+            ("maxRetries", as_u64(MAX_RETRIES)),
+            ("minRetryDelaySeconds", 1),
+            ("maxRetryDelaySeconds", MAX_DELAY_SECONDS.into()),
+            ("maxRetryAfterSeconds", MAX_RETRY_AFTER_SECONDS),
+            ("maxMessageBytes", as_u64(MAX_MESSAGE_BYTES)),
+            ("maxCachesPerKey", as_u64(MAX_CACHES_PER_KEY)),
+            ("defaultPageSize", as_u64(DEFAULT_PAGE_SIZE)),
+            ("maxPageSize", as_u64(MAX_PAGE_SIZE)),
+        ];
+        let module = limits_module();
+        assert!(module.contains("export const LIMITS = Object.freeze({\n"));
+        for (name, value) in numbers {
+            assert!(
+                module.contains(&format!("\n  {name}: {value},\n")),
+                "{name}"
+            );
+        }
+        let schedule: Vec<String> = DEFAULT_SCHEDULE_SECONDS
+            .iter()
+            .map(u32::to_string)
+            .collect();
+        let schedule = format!(
+            "\n  defaultRetryScheduleSeconds: Object.freeze([{}]),\n",
+            schedule.join(", ")
+        );
+        assert!(module.contains(&schedule), "{schedule}");
+        // Every entry of the module is one of the above.
+        assert_eq!(limits_doc::LIMITS.len(), numbers.len() + 1);
+        assert!(module.ends_with("});\n"));
+    }
+
+    /// Every `LIMITS.name` the page's scripts read is in `limits.js`, so no
+    /// field gets `undefined` for a bound.
+    #[test]
+    fn every_limit_the_page_reads_is_in_the_module() {
+        let module = limits_module();
+        let mut read = 0;
+        for script in ASSETS.iter().filter(|a| a.content_type == JS) {
+            let body = script.body();
+            for (at, prefix) in body.match_indices("LIMITS.") {
+                let rest = &body[at + prefix.len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                assert!(
+                    module.contains(&format!("\n  {name}: ")),
+                    "{}: LIMITS.{name}",
+                    script.path
+                );
+                read += 1;
+            }
+        }
+        assert!(read > 0);
+    }
+
+    /// The page's own files restate none of the product's distinctive
+    /// numbers: they read them from `limits.js`.
+    #[test]
+    fn the_page_restates_no_limit() {
+        use edgehooks_core::limits::*;
+        let distinctive = [
+            MAX_NAME_CHARS.to_string(),
+            MAX_URL_BYTES.to_string(),
+            MAX_DESCRIPTION_CHARS.to_string(),
+            MAX_TIMEOUT_MS.to_string(),
+            MAX_GRACE_SECONDS.to_string(),
+            MAX_DELAY_SECONDS.to_string(),
+            MAX_STRING_SECRET_BYTES.to_string(),
+            MAX_MESSAGE_BYTES.to_string(),
+            MAX_PAGE_SIZE.to_string(),
+        ];
+        let own = ASSETS.iter().filter(|a| {
+            matches!(a.source, Source::File(_))
+                && [JS, HTML].contains(&a.content_type)
+                && !a.path.contains("/vendor/")
+        });
+        for file in own {
+            let body = file.body();
+            for number in body
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+            {
+                assert!(
+                    !distinctive.iter().any(|d| d == number),
+                    "{}: {number}",
+                    file.path
+                );
             }
         }
     }

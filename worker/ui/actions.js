@@ -3,6 +3,10 @@
 
 import { call, paths } from './api.js';
 import { attemptSummary, clearErrors, field, formError, h, openDialog, secretPanel, showError } from './dom.js';
+import { LIMITS } from './limits.js';
+
+/** The grace period the rotate dialog suggests: a day, time for receivers to switch. */
+const SUGGESTED_GRACE_SECONDS = 24 * 60 * 60;
 
 /** Sets `active` on the webhook; resolves with the updated webhook. */
 async function setActive(ctx, webhook, active) {
@@ -30,7 +34,7 @@ async function sendTest(ctx, webhook) {
 function rotateSecret(ctx, webhook) {
   const name = webhook.id.webhookName;
   return openDialog(`Rotate the secret of ${name}`, (close) => {
-    const grace = h('input', { type: 'number', inputmode: 'numeric', min: '0', max: '604800', value: '86400', required: true });
+    const grace = h('input', { type: 'number', inputmode: 'numeric', min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds, value: String(SUGGESTED_GRACE_SECONDS), required: true });
     const own = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false' });
     const error = formError();
     const body = h('div', { class: 'dialog-body' });
@@ -59,7 +63,7 @@ function rotateSecret(ctx, webhook) {
       },
     },
     field('rotate-grace', 'Grace period (seconds)', grace,
-      'How long the old secret keeps signing too, so receivers can switch (0 to 604800).'),
+      `How long the old secret keeps signing too, so receivers can switch (${LIMITS.minGraceSeconds} to ${LIMITS.maxGraceSeconds}).`),
     field('rotate-secret', 'New secret (optional)', own, 'Leave empty to generate one.'),
     error,
     h('div', { class: 'buttons' },

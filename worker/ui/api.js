@@ -1,6 +1,8 @@
 // The HTTP API as the page uses it: the session's key (this tab only), the
 // paths, and errors carrying the API's stable codes.
 
+import { LIMITS } from './limits.js';
+
 const KEY = 'edgehooks.apiKey';
 
 /** An API failure: HTTP status, stable code and message. */
@@ -75,7 +77,7 @@ export async function listWebhooks(cache) {
   const webhooks = [];
   let cursor = null;
   do {
-    const query = new URLSearchParams({ limit: '100' });
+    const query = new URLSearchParams({ limit: String(LIMITS.maxPageSize) });
     if (cursor) query.set('cursor', cursor);
     const page = await call('GET', `${paths.webhooks(cache)}?${query}`);
     webhooks.push(...page.webhooks);

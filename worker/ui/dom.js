@@ -74,6 +74,13 @@ export function statusBadge(status) {
     status.state === 'disabled' ? h('span', { class: 'reason', text: status.reason }) : null);
 }
 
+/** `seconds` in its largest whole unit: `5 s`, `5 min`, `2 h`. */
+export function duration(seconds) {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
 /** A short text for a retry setting. */
 export function retryText(retry) {
   if (retry === 'default') return 'Default schedule';

@@ -2,7 +2,8 @@
 // the API, whose error codes are shown next to the field they are about.
 
 import { call, paths } from './api.js';
-import { backToList, clearErrors, field, fill, formError, h, SCHEMES, secretPanel, showError } from './dom.js';
+import { backToList, clearErrors, duration, field, fill, formError, h, SCHEMES, secretPanel, showError } from './dom.js';
+import { LIMITS } from './limits.js';
 import { routes } from './routes.js';
 
 /** Which field each API error code is about. */
@@ -29,11 +30,11 @@ const FIELDS = {
 export function renderForm(main, ctx, webhook) {
   const editing = Boolean(webhook);
   const w = webhook ?? {
-    topics: [], destination: { postUrl: '' }, scheme: 'standard', active: true, timeoutMs: 5000,
+    topics: [], destination: { postUrl: '' }, scheme: 'standard', active: true, timeoutMs: LIMITS.defaultTimeoutMs,
     mode: 'async', ignoreForApi: false, retry: 'default', ordering: 'none', description: '',
   };
   const text = (value, attrs = {}) => h('input', { value, autocomplete: 'off', spellcheck: 'false', ...attrs });
-  const name = text(editing ? w.id.webhookName : '', { readonly: editing, required: !editing, maxlength: '128' });
+  const name = text(editing ? w.id.webhookName : '', { readonly: editing, required: !editing, maxlength: LIMITS.maxNameChars });
   const topics = text(w.topics.join(', '), { required: true });
   const url = text(w.destination.postUrl, { type: 'url', inputmode: 'url', required: true, placeholder: 'https://example.com/webhooks' });
   const scheme = editing
@@ -42,14 +43,14 @@ export function renderForm(main, ctx, webhook) {
   const mode = h('select', {},
     h('option', { value: 'async', text: 'Async: stored, delivered and retried in the background; does not hold up the publisher', selected: w.mode === 'async' }),
     h('option', { value: 'sync', text: 'Sync: made during the publish call, result returned to the publisher', selected: w.mode === 'sync' }));
-  const timeout = text(String(w.timeoutMs), { type: 'number', inputmode: 'numeric', min: '1000', max: '30000', step: '1' });
+  const timeout = text(String(w.timeoutMs), { type: 'number', inputmode: 'numeric', min: LIMITS.minTimeoutMs, max: LIMITS.maxTimeoutMs, step: '1' });
   const ordering = h('select', {},
     h('option', { value: 'none', text: 'Any order: several at once, a retry does not hold up the rest', selected: w.ordering !== 'fifo' }),
     h('option', { value: 'fifo', text: 'In order (fifo): one at a time, each after the previous was delivered or given up', selected: w.ordering === 'fifo' }));
-  const rate = text(w.maxRatePerSecond ? String(w.maxRatePerSecond) : '', { type: 'number', inputmode: 'numeric', min: '1', max: '1000', step: '1', placeholder: 'No limit' });
+  const rate = text(w.maxRatePerSecond ? String(w.maxRatePerSecond) : '', { type: 'number', inputmode: 'numeric', min: LIMITS.minRatePerSecond, max: LIMITS.maxRatePerSecond, step: '1', placeholder: 'No limit' });
   const retryKind = typeof w.retry === 'string' ? w.retry : 'custom';
   const retry = h('select', {},
-    h('option', { value: 'default', text: 'Default schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)', selected: retryKind === 'default' }),
+    h('option', { value: 'default', text: `Default schedule (${LIMITS.defaultRetryScheduleSeconds.map(duration).join(', ')})`, selected: retryKind === 'default' }),
     h('option', { value: 'none', text: 'No retries: one attempt', selected: retryKind === 'none' }),
     h('option', { value: 'custom', text: 'My own schedule', selected: retryKind === 'custom' }));
   const schedule = text(retryKind === 'custom' ? w.retry.scheduleSeconds.join(', ') : '', { placeholder: '10, 60, 600' });
@@ -60,7 +61,7 @@ export function renderForm(main, ctx, webhook) {
   showSchedule();
   const active = h('input', { type: 'checkbox', checked: w.active });
   const ignoreForApi = h('input', { type: 'checkbox', checked: w.ignoreForApi });
-  const description = h('textarea', { rows: '2', maxlength: '1024' });
+  const description = h('textarea', { rows: '2', maxlength: LIMITS.maxDescriptionChars });
   description.value = w.description;
   const secret = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'Leave empty to generate one' });
 
@@ -78,13 +79,13 @@ export function renderForm(main, ctx, webhook) {
       field('f-scheme', 'Scheme', scheme, editing
         ? 'The scheme cannot be changed: receivers verify with it. Create another webhook for another scheme.'
         : 'How deliveries are signed; receivers verify with the matching library.'),
-      editing ? null : field('f-secret', 'Secret', secret, 'Generated when empty. Standard v1: whsec_ and base64 of 24 to 64 bytes; v1a: a whsk_ signing key; other schemes: 16 to 256 characters.')),
+      editing ? null : field('f-secret', 'Secret', secret, `Generated when empty. Standard v1: whsec_ and base64 of ${LIMITS.minSecretBytes} to ${LIMITS.maxSecretBytes} bytes; v1a: a whsk_ signing key; other schemes: ${LIMITS.minStringSecretBytes} to ${LIMITS.maxStringSecretBytes} characters.`)),
     h('fieldset', {},
       h('legend', { text: 'Delivery' }),
       field('f-mode', 'Mode', mode),
-      field('f-timeout', 'Timeout (milliseconds)', timeout, 'How long to wait for the endpoint to answer: 1000 to 30000.'),
+      field('f-timeout', 'Timeout (milliseconds)', timeout, `How long to wait for the endpoint to answer: ${LIMITS.minTimeoutMs} to ${LIMITS.maxTimeoutMs}.`),
       field('f-ordering', 'Ordering', ordering, 'In order keeps each topic\'s sequence for the receiver; a sync webhook cannot be in order.'),
-      field('f-rate', 'Most deliveries per second', rate, 'Paces deliveries to this endpoint (1 to 1000); none are dropped. Empty: no limit.'),
+      field('f-rate', 'Most deliveries per second', rate, `Paces deliveries to this endpoint (${LIMITS.minRatePerSecond} to ${LIMITS.maxRatePerSecond}); none are dropped. Empty: no limit.`),
       field('f-retry', 'Retries', retry),
       scheduleField,
       h('div', { class: 'check' }, active, h('label', { for: 'f-active', text: 'Active: deliver messages to this webhook' })),

@@ -5,11 +5,13 @@ use core::time::Duration;
 
 use url::Url;
 
+use crate::error::SecretProblem;
 use crate::limits::DEFAULT_TIMEOUT_MS;
-use crate::{
-    Error, RetryPolicy, UrlPolicy, Webhook, WebhookConfig, validate_name, validate_post_url,
-    validate_timeout_ms,
+use crate::service::{
+    NameKind, RetryPolicy, UrlPolicy, ValidationError, WebhookConfig, validate_name,
+    validate_post_url, validate_timeout_ms,
 };
+use crate::webhook::Webhook;
 
 /// Where and how to deliver: a named webhook's URL, its signing secrets, its
 /// timeout and its retry policy.
@@ -28,12 +30,15 @@ impl Endpoint {
     /// `name` is a webhook name (it keys the `webhook-id`); `url` is checked
     /// with [`validate_post_url`] under `policy`; `webhook` must be able to
     /// sign (for `standard-v1a`, a `whsk_` key).
-    pub fn new(name: &str, url: &str, webhook: Webhook, policy: UrlPolicy) -> Result<Self, Error> {
-        validate_name(name, "webhook name")?;
+    pub fn new(
+        name: &str,
+        url: &str,
+        webhook: Webhook,
+        policy: UrlPolicy,
+    ) -> Result<Self, ValidationError> {
+        validate_name(name, NameKind::Webhook)?;
         if !webhook.can_sign() {
-            return Err(Error::InvalidSecret(
-                "sending needs a signing secret, not a public key",
-            ));
+            return Err(SecretProblem::CannotSign.into());
         }
         Ok(Endpoint {
             name: name.to_string(),
@@ -49,9 +54,9 @@ impl Endpoint {
         config: &WebhookConfig,
         webhook: Webhook,
         policy: UrlPolicy,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ValidationError> {
         if webhook.scheme() != config.scheme {
-            return Err(Error::InvalidScheme);
+            return Err(ValidationError::InvalidScheme);
         }
         Endpoint::new(
             &config.id.webhook_name,
@@ -64,14 +69,14 @@ impl Endpoint {
     }
 
     /// Sets the per-attempt timeout (1000 to 30000 ms).
-    pub fn with_timeout_ms(mut self, timeout_ms: u32) -> Result<Self, Error> {
+    pub fn with_timeout_ms(mut self, timeout_ms: u32) -> Result<Self, ValidationError> {
         validate_timeout_ms(timeout_ms)?;
         self.timeout = Duration::from_millis(u64::from(timeout_ms));
         Ok(self)
     }
 
     /// Sets the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Result<Self, Error> {
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Result<Self, ValidationError> {
         retry.validate()?;
         self.retry = retry;
         Ok(self)

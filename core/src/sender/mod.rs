@@ -18,8 +18,9 @@ use tokio::sync::Semaphore;
 pub use endpoint::Endpoint;
 pub use outcome::{Attempt, Delivery, DeliveryResult};
 
-use crate::delivery::{AttemptFailure, delivery_headers, delivery_id, is_success};
-use crate::followup::{NextStep, next_step, parse_retry_after};
+use crate::delivery::{delivery_headers, delivery_id};
+use crate::error::VerifyError;
+use crate::service::{AttemptFailure, NextStep, is_success, next_step, parse_retry_after};
 
 /// Settings of a [`Sender`].
 #[derive(Clone, Debug)]
@@ -105,7 +106,10 @@ impl Sender {
         let mut attempts = Vec::new();
         let mut number = 1;
         loop {
-            let mut attempt = self.attempt(endpoint, &webhook_id, number, &body).await;
+            let mut attempt = self
+                .attempt(endpoint, &webhook_id, number, &body)
+                .await
+                .expect("delivery ids are header-safe, and endpoints are checked to sign");
             let step = next_step(
                 &endpoint.retry,
                 number,
@@ -159,37 +163,37 @@ impl Sender {
 
     /// One signed POST of `body` to `endpoint` with `webhook_id`, without
     /// retrying: a test trigger, or a building block for a custom retry loop.
+    ///
+    /// Fails, without sending anything, when `webhook_id` cannot travel in a
+    /// header ([`VerifyError::InvalidHeader`]): no retry could succeed.
     pub async fn attempt(
         &self,
         endpoint: &Endpoint,
         webhook_id: &str,
         number: u32,
         body: &Bytes,
-    ) -> Attempt {
-        // Closed only if the semaphore is dropped, which `self` prevents.
-        let _permit = self.permits.acquire().await.ok();
+    ) -> Result<Attempt, VerifyError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the sender never closes its semaphore");
         let sent_at = SystemTime::now();
         let timestamp = sent_at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let clock = Instant::now();
-        let (outcome, retry_after) =
-            match delivery_headers(&endpoint.webhook, webhook_id, timestamp, body) {
-                Ok(headers) => {
-                    let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
-                    for (name, value) in headers.iter() {
-                        request = request.header(name, value);
-                    }
-                    self.exchange(request, endpoint.timeout, timestamp).await
-                }
-                // Endpoints are checked to sign, and delivery ids are header-safe.
-                Err(_) => (Err(AttemptFailure::RequestFailed), None),
-            };
+        let headers = delivery_headers(&endpoint.webhook, webhook_id, timestamp, body)?;
+        let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
+        for (name, value) in headers.iter() {
+            request = request.header(name, value);
+        }
+        let (outcome, retry_after) = self.exchange(request, endpoint.timeout, timestamp).await;
         let status = match outcome {
             Ok(status) | Err(AttemptFailure::HttpStatus(status)) => Some(status),
             Err(_) => None,
         };
-        Attempt {
+        Ok(Attempt {
             number,
             sent_at,
             status,
@@ -197,7 +201,7 @@ impl Sender {
             failure: outcome.err(),
             retry_after,
             next_retry_in: None,
-        }
+        })
     }
 
     /// Sends `request` and judges the response: any 2xx status within

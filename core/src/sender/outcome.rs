@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 use std::time::SystemTime;
 
-use crate::delivery::AttemptFailure;
+use crate::service::AttemptFailure;
 
 /// One HTTP request to one endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]

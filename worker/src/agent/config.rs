@@ -14,11 +14,12 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use edgehooks_core::{
-    DeliveryStats, Message, Scheme, SecretString, WebhookConfig, WebhookInput, WebhookPatch,
-    WebhookSecrets, WebhookStatus, new_webhook_secret, secret::validate_secret,
-    validate_grace_seconds, verification_secret,
+use edgehooks_core::service::access::OPERATOR_TOKEN_ID;
+use edgehooks_core::service::{
+    DeliveryStats, WebhookConfig, WebhookInput, WebhookPatch, WebhookSecrets, WebhookStatus,
+    new_webhook_secret, validate_secret, verification_secret,
 };
+use edgehooks_core::{Message, Scheme, SecretString};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -123,11 +124,7 @@ pub(super) async fn put(
     let _change = agent.changes.lock().await;
     let previous = agent.webhook();
     if previous.is_some() && create_only {
-        return Err(ApiError::new(
-            412,
-            "already_exists",
-            "a webhook with this name already exists",
-        ));
+        return Err(ApiError::already_exists());
     }
     let now = now_ms();
     let (config, secrets, created_at) = match &previous {
@@ -249,7 +246,6 @@ struct RotateInput {
 /// made sign with the new one.
 pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let input: RotateInput = parse_json(body, true)?;
-    validate_grace_seconds(input.grace_seconds)?;
     let sealer = sealer(agent)?;
     let _change = agent.changes.lock().await;
     let mut stored = (*agent.existing()?).clone();
@@ -284,10 +280,10 @@ pub(super) fn signer(
     }
     let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
     let scheme = stored.config.scheme;
-    let signer = Rc::new(edgehooks_core::Webhook::with_secrets(
-        scheme,
-        &secrets.signing_secrets(scheme, now_ms),
-    )?);
+    let signer = Rc::new(
+        edgehooks_core::Webhook::with_secrets(scheme, &secrets.signing_secrets(scheme, now_ms))
+            .map_err(|err| ApiError::internal("a stored secret does not parse", err))?,
+    );
     *agent.signer.borrow_mut() = Some(CachedSigner {
         revision: stored.revision,
         valid_until: secrets.signing_changes_at(now_ms).unwrap_or(u64::MAX),
@@ -330,7 +326,7 @@ pub(super) async fn disable(
         .publish(&PublishRequest {
             cache: cache.clone(),
             topic: SYSTEM_TOPIC.to_owned(),
-            token_id: String::new(),
+            token_id: OPERATOR_TOKEN_ID.to_owned(),
             external_api: false,
             sync_by_caller: false,
             message: Message::Text(event.to_string()),

@@ -16,9 +16,10 @@ use core::future::Future;
 use core::time::Duration;
 use std::rc::Rc;
 
-use edgehooks_core::{
-    AttemptFailure, Envelope, GONE_REASON, NextStep, Ordering, delivery_id, message_id, next_step,
+use edgehooks_core::service::{
+    AttemptFailure, GONE_REASON, NextStep, Ordering, message_id, next_step,
 };
+use edgehooks_core::{Envelope, delivery_id};
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -466,7 +467,8 @@ pub(super) async fn test(agent: &Agent, token_id: &str) -> ApiResult<Response> {
     let text = json!({"type": "edgehooks.test", "webhook": id.webhook_name}).to_string();
     let envelope = Envelope {
         cache: id.cache_name.clone(),
-        topic: stored.config.topics.first().cloned().unwrap_or_default(),
+        // A stored configuration always has at least one topic.
+        topic: stored.config.topics[0].clone(),
         event_timestamp: now,
         publish_timestamp: now,
         topic_sequence_number: 0,

@@ -6,7 +6,7 @@
 //! and counting are one statement). A cursor is `attempt/` and the twelve
 //! digits of the last `n` of a page.
 
-use edgehooks_core::DeliveryStats;
+use edgehooks_core::service::DeliveryStats;
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
@@ -90,23 +90,22 @@ struct Logged {
 
 /// Whether `cursor` is one a page of the attempt log gave out.
 pub(crate) fn valid_cursor(cursor: &str) -> bool {
+    cursor_position(cursor).is_some()
+}
+
+/// The log position a cursor stands for, if it is one a page gave out.
+fn cursor_position(cursor: &str) -> Option<u64> {
     cursor
         .strip_prefix(CURSOR_PREFIX)
-        .is_some_and(|digits| digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|digits| digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse().ok())
 }
 
 /// A page of `limit` attempts, newest first, before `cursor`.
 pub(super) fn page(sql: &Sql, limit: u64, cursor: Option<&str>) -> ApiResult<Response> {
     let before = match cursor {
         None => u64::MAX >> 12,
-        Some(cursor) if valid_cursor(cursor) => cursor[CURSOR_PREFIX.len()..].parse().unwrap_or(0),
-        Some(_) => {
-            return Err(ApiError::new(
-                400,
-                "invalid_cursor",
-                "cursor is not one this API returned",
-            ));
-        }
+        Some(cursor) => cursor_position(cursor).ok_or_else(ApiError::invalid_cursor)?,
     };
     let limit = limit.clamp(1, 100);
     let mut rows: Vec<Logged> = sql.rows(

@@ -13,7 +13,7 @@ use worker::{DurableObject, Env, Method, Request, Response, Result, State, durab
 use super::state::{Agent, StoredWebhook};
 use super::{config, deliver, log, outbox};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{query, request_body};
+use crate::http::{query, request_body, required_query};
 use crate::platform::{now_ms, random_bytes};
 
 /// One instance per `cache/webhook`.
@@ -75,8 +75,8 @@ impl WebhookAgent {
         };
         match (req.method(), req.path().as_str()) {
             (Method::Put, "/webhook") => {
-                let cache = query(&req, "cache")?.unwrap_or_default();
-                let name = query(&req, "name")?.unwrap_or_default();
+                let cache = required_query(&req, "cache")?;
+                let name = required_query(&req, "name")?;
                 let create_only = query(&req, "createOnly")?.as_deref() == Some("1");
                 config::put(agent, &cache, &name, &body, create_only).await
             }
@@ -86,7 +86,7 @@ impl WebhookAgent {
             (Method::Get, "/secret") => config::secret(agent),
             (Method::Post, "/secret/rotate") => config::rotate(agent, &body).await,
             (Method::Post, "/test") => {
-                let token_id = query(&req, "tokenId")?.unwrap_or_default();
+                let token_id = required_query(&req, "tokenId")?;
                 deliver::test(agent, &token_id).await
             }
             (Method::Get, "/attempts") => {

@@ -6,7 +6,8 @@ use core::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
-use edgehooks_core::{DeliveryStats, Message, WebhookConfig};
+use edgehooks_core::Message;
+use edgehooks_core::service::{DeliveryStats, WebhookConfig};
 use serde::{Deserialize, Serialize};
 use worker::{Env, State};
 

@@ -1,6 +1,6 @@
 //! API keys: issued, listed and revoked with the admin key only.
 
-use edgehooks_core::access::{ApiKeyInput, TOKEN_ID_PREFIX, issue_api_key};
+use edgehooks_core::service::access::{ApiKeyInput, is_token_id, issue_api_key};
 use serde::Serialize;
 use serde_json::json;
 use worker::Response;
@@ -17,7 +17,7 @@ use crate::store::StoredKey;
 struct KeyView<'a> {
     token_id: &'a str,
     caches: &'a [String],
-    permissions: &'a [edgehooks_core::access::Permission],
+    permissions: &'a [edgehooks_core::service::access::Permission],
     description: &'a str,
     created_at: u64,
 }
@@ -69,10 +69,7 @@ pub(super) async fn list(call: Call) -> ApiResult<Response> {
 pub(super) async fn delete(call: Call) -> ApiResult<Response> {
     call.caller.require_admin()?;
     let token_id = call.param("tokenId");
-    let well_formed = token_id
-        .strip_prefix(TOKEN_ID_PREFIX)
-        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
-    if !well_formed || call.store.api_key(token_id).await?.is_none() {
+    if !is_token_id(token_id) || call.store.api_key(token_id).await?.is_none() {
         return Err(ApiError::not_found("no API key with this token id"));
     }
     call.store.delete_api_key(token_id).await?;

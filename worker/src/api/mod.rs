@@ -5,8 +5,9 @@ mod keys;
 mod topics;
 mod webhooks;
 
-use edgehooks_core::Error as CoreError;
-use edgehooks_core::access::{
+use edgehooks_core::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use edgehooks_core::service::AccessError;
+use edgehooks_core::service::access::{
     API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key,
 };
 use serde::de::DeserializeOwned;
@@ -86,7 +87,7 @@ async fn authenticate(req: &Request, env: &Env, store: &Store) -> ApiResult<Call
             .api_key(presented.token_id)
             .await?
             .filter(|k| presented.matches(&k.digest))
-            .ok_or(CoreError::Unauthorized)?;
+            .ok_or(AccessError::Unauthorized)?;
         return Ok(Caller::Key {
             token_id: stored.token_id,
             scope: stored.scope,
@@ -94,7 +95,7 @@ async fn authenticate(req: &Request, env: &Env, store: &Store) -> ApiResult<Call
     }
     match admin_key(env) {
         Some(admin) if admin_key_matches(token, &admin) => Ok(Caller::Admin),
-        _ => Err(CoreError::Unauthorized.into()),
+        _ => Err(AccessError::Unauthorized.into()),
     }
 }
 
@@ -136,15 +137,17 @@ impl Call {
         Ok(header.is_some_and(|v| v.trim() == "*"))
     }
 
-    /// The `limit` query parameter: 1 to 100, default 50.
+    /// The `limit` query parameter: 1 to [`MAX_PAGE_SIZE`], by default
+    /// [`DEFAULT_PAGE_SIZE`].
     fn page_limit(&self) -> ApiResult<u64> {
         match self.query("limit")? {
-            None => Ok(50),
+            None => Ok(DEFAULT_PAGE_SIZE as u64),
             Some(v) => v
-                .parse::<u64>()
+                .parse::<usize>()
                 .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| ApiError::new(400, "invalid_limit", "limit must be 1 to 100")),
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .map(|n| n as u64)
+                .ok_or_else(ApiError::invalid_limit),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Publishing and subscribing.
 
-use edgehooks_core::access::Permission;
+use edgehooks_core::Message;
 use edgehooks_core::limits::MAX_MESSAGE_BYTES;
-use edgehooks_core::{Message, validate_name};
+use edgehooks_core::service::access::Permission;
+use edgehooks_core::service::{NameKind, validate_name};
 use worker::Response;
 
 use super::Call;
@@ -16,8 +17,8 @@ use crate::topic::client::TopicClient;
 pub(super) async fn publish(mut call: Call) -> ApiResult<Response> {
     let cache = call.param("cache").to_owned();
     let topic = call.param("topic").to_owned();
-    validate_name(&cache, "cache name")?;
-    validate_name(&topic, "topic name")?;
+    validate_name(&cache, NameKind::Cache)?;
+    validate_name(&topic, NameKind::Topic)?;
     call.caller.authorize(&cache, Permission::Publish)?;
     let body = call.body(MAX_MESSAGE_BYTES).await?;
     let content_type = call.req.headers().get("content-type")?.unwrap_or_default();
@@ -43,8 +44,8 @@ pub(super) async fn publish(mut call: Call) -> ApiResult<Response> {
 pub(super) async fn subscribe(call: Call) -> ApiResult<Response> {
     let cache = call.param("cache");
     let topic = call.param("topic");
-    validate_name(cache, "cache name")?;
-    validate_name(topic, "topic name")?;
+    validate_name(cache, NameKind::Cache)?;
+    validate_name(topic, NameKind::Topic)?;
     call.caller.authorize(cache, Permission::Publish)?;
     let last_event_id = call.req.headers().get("last-event-id")?;
     TopicClient::new(&call.env, cache, topic)?

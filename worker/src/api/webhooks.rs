@@ -2,8 +2,8 @@
 //! size) and answered by the webhook's own object, its source of truth;
 //! listing reads the KV index.
 
-use edgehooks_core::access::Permission;
-use edgehooks_core::validate_name;
+use edgehooks_core::service::access::Permission;
+use edgehooks_core::service::{NameKind, validate_name};
 use serde_json::json;
 use worker::{Method, Response};
 
@@ -16,7 +16,7 @@ use crate::http::json_response;
 /// the cache name.
 fn managed_cache(call: &Call) -> ApiResult<String> {
     let cache = call.param("cache");
-    validate_name(cache, "cache name")?;
+    validate_name(cache, NameKind::Cache)?;
     call.caller.authorize(cache, Permission::Manage)?;
     Ok(cache.to_owned())
 }
@@ -25,7 +25,7 @@ fn managed_cache(call: &Call) -> ApiResult<String> {
 fn agent(call: &Call) -> ApiResult<AgentClient> {
     let cache = managed_cache(call)?;
     let name = call.param("name");
-    validate_name(name, "webhook name")?;
+    validate_name(name, NameKind::Webhook)?;
     AgentClient::new(&call.env, &cache, name)
 }
 
@@ -82,11 +82,7 @@ pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
     if let Some(cursor) = &cursor
         && !crate::agent::valid_cursor(cursor)
     {
-        return Err(ApiError::new(
-            400,
-            "invalid_cursor",
-            "cursor is not one this API returned",
-        ));
+        return Err(ApiError::invalid_cursor());
     }
     let mut params = vec![("limit", limit.as_str())];
     if let Some(cursor) = &cursor {

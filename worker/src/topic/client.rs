@@ -1,7 +1,8 @@
 //! The protocol of the `Topic` object, and the typed client the rest of the
 //! Worker calls it with.
 
-use edgehooks_core::{Message, WebhookConfig};
+use edgehooks_core::Message;
+use edgehooks_core::service::WebhookConfig;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Response, Stub};
 

@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use edgehooks_core::{Envelope, Message, PublishOrigin, plan_fan_out};
+use edgehooks_core::service::{PublishOrigin, plan_fan_out};
+use edgehooks_core::{Envelope, Message};
 use serde::Deserialize;
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
@@ -19,7 +20,7 @@ use super::client::{Numbered, PublishRequest, Recipient, Subscription};
 use super::handoff;
 use super::state::{TopicName, TopicState};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json_response, no_content, parse_json, query, request_body};
+use crate::http::{json_response, no_content, parse_json, query, request_body, required_query};
 use crate::platform::now_ms;
 use crate::sql::{Value, int};
 
@@ -81,14 +82,16 @@ impl Topic {
                 topic.streams.subscribe(after, topic.sequence.get())
             }
             (Method::Put, "/subscribers") => {
-                let name = required(&req, "name")?;
+                let name = required_query(&req, "name")?;
                 let subscription: Subscription = parse_json(&request_body(&req).await?, false)?;
                 topic.subscribe_webhook(name, subscription)?;
                 no_content()
             }
             (Method::Delete, "/subscribers") => {
-                let name = required(&req, "name")?;
-                let revision = required(&req, "revision")?.parse().unwrap_or(0);
+                let name = required_query(&req, "name")?;
+                let revision = required_query(&req, "revision")?
+                    .parse()
+                    .map_err(|_| ApiError::invalid_request("revision is not a number"))?;
                 topic.unsubscribe_webhook(&name, revision)?;
                 no_content()
             }
@@ -275,9 +278,4 @@ impl TopicState {
 struct SubscriberRow {
     name: String,
     subscription: String,
-}
-
-/// A query parameter the protocol always sends.
-fn required(req: &Request, name: &str) -> ApiResult<String> {
-    query(req, name)?.ok_or_else(|| ApiError::new(400, "invalid_request", "missing parameter"))
 }

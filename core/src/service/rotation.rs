@@ -5,8 +5,10 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::ValidationError;
 use crate::limits::{MAX_GRACE_SECONDS, MAX_SECRETS};
-use crate::{Error, Scheme, SecretString};
+use crate::scheme::Scheme;
+use crate::secret::SecretString;
 
 /// A webhook's signing secrets. Serializes the secrets themselves: the
 /// service seals the whole value before storing it.
@@ -48,7 +50,7 @@ impl WebhookSecrets {
         new: SecretString,
         grace_seconds: u32,
         now_ms: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ValidationError> {
         validate_grace_seconds(grace_seconds)?;
         self.retired.retain(|r| r.valid_until_ms > now_ms);
         let old = core::mem::replace(&mut self.current, new);
@@ -100,10 +102,10 @@ impl WebhookSecrets {
 }
 
 /// A rotation's grace period: 0 to 7 days, in seconds.
-pub fn validate_grace_seconds(grace_seconds: u32) -> Result<(), Error> {
+pub fn validate_grace_seconds(grace_seconds: u32) -> Result<(), ValidationError> {
     (grace_seconds <= MAX_GRACE_SECONDS)
         .then_some(())
-        .ok_or(Error::InvalidGracePeriod)
+        .ok_or(ValidationError::InvalidGracePeriod)
 }
 
 #[cfg(test)]

@@ -10,14 +10,12 @@
 
 use core::time::Duration;
 
-use crate::delivery::AttemptFailure;
-use crate::retry::{RetryDecision, RetryPolicy};
+use super::attempt::AttemptFailure;
+use super::retry::{RetryDecision, RetryPolicy};
+use crate::limits::MAX_RETRY_AFTER_SECONDS;
 
 /// Why a webhook is disabled when its endpoint answers `410 Gone`.
 pub const GONE_REASON: &str = "endpoint answered 410 Gone";
-
-/// The longest wait a `Retry-After` can ask for: 24 hours, in seconds.
-pub const MAX_RETRY_AFTER_SECONDS: u64 = 24 * 3600;
 
 /// What to do after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +126,7 @@ mod tests {
 
     /// The schedule's delay of `seconds` with the tests' jitter.
     fn scheduled(seconds: u32) -> Duration {
-        crate::retry::jittered(seconds, MID)
+        crate::service::retry::jittered(seconds, MID)
     }
 
     fn schedule() -> RetryPolicy {

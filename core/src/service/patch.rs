@@ -6,12 +6,15 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::model::{
-    given_topics, validate_description, validate_max_rate, validate_timeout_ms, validate_topics,
+use super::error::ValidationError;
+use super::model::given_topics;
+use super::model::{
+    DeliveryMode, Destination, Ordering, WebhookConfig, WebhookInput, validate_description,
+    validate_max_rate, validate_timeout_ms, validate_topics,
 };
-use crate::post_url::{UrlPolicy, validate_post_url};
-use crate::retry::RetryPolicy;
-use crate::{DeliveryMode, Destination, Error, Ordering, Scheme, WebhookConfig, WebhookInput};
+use super::post_url::{UrlPolicy, validate_post_url};
+use super::retry::RetryPolicy;
+use crate::scheme::Scheme;
 
 /// The body of a partial update: every field optional, unknown fields
 /// refused. The secret changes only by rotation; the scheme never changes.
@@ -53,16 +56,20 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-fn check_scheme(requested: Option<Scheme>, current: Scheme) -> Result<(), Error> {
+fn check_scheme(requested: Option<Scheme>, current: Scheme) -> Result<(), ValidationError> {
     match requested {
-        Some(scheme) if scheme != current => Err(Error::ImmutableField("scheme")),
+        Some(scheme) if scheme != current => Err(ValidationError::ImmutableField("scheme")),
         _ => Ok(()),
     }
 }
 
 impl WebhookPatch {
     /// The configuration after this update, or the first problem found.
-    pub fn apply(self, current: &WebhookConfig, policy: UrlPolicy) -> Result<WebhookConfig, Error> {
+    pub fn apply(
+        self,
+        current: &WebhookConfig,
+        policy: UrlPolicy,
+    ) -> Result<WebhookConfig, ValidationError> {
         check_scheme(self.scheme, current.scheme)?;
         let mut next = current.clone();
         if let Some(topics) = given_topics(self.topics, self.topic_name)? {
@@ -117,7 +124,7 @@ impl WebhookInput {
         mut self,
         current: &WebhookConfig,
         policy: UrlPolicy,
-    ) -> Result<WebhookConfig, Error> {
+    ) -> Result<WebhookConfig, ValidationError> {
         check_scheme(self.scheme, current.scheme)?;
         self.scheme = Some(current.scheme);
         let id = &current.id;
@@ -140,7 +147,7 @@ mod tests {
             .unwrap()
     }
 
-    fn patch(json: serde_json::Value) -> Result<WebhookConfig, Error> {
+    fn patch(json: serde_json::Value) -> Result<WebhookConfig, ValidationError> {
         serde_json::from_value::<WebhookPatch>(json)
             .unwrap()
             .apply(&current(), UrlPolicy::default())

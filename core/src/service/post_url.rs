@@ -4,7 +4,7 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
-use crate::Error;
+use super::error::{PrivateTarget, UrlProblem, ValidationError};
 use crate::limits::MAX_URL_BYTES;
 
 /// Which destinations a deployment accepts.
@@ -23,25 +23,27 @@ pub struct UrlPolicy {
 /// the hostnames that name such targets (`localhost`, `*.local`, ...). Names
 /// that resolve to such addresses cannot be caught here: the sender's network
 /// must refuse them too.
-pub fn validate_post_url(raw: &str, policy: UrlPolicy) -> Result<Url, Error> {
+pub fn validate_post_url(raw: &str, policy: UrlPolicy) -> Result<Url, ValidationError> {
     if raw.len() > MAX_URL_BYTES {
-        return Err(Error::InvalidUrl("longer than 2048 bytes"));
+        return Err(ValidationError::InvalidUrl(UrlProblem::TooLong));
     }
-    let url = Url::parse(raw).map_err(|_| Error::InvalidUrl("not an absolute URL"))?;
+    let url = Url::parse(raw).map_err(|_| ValidationError::InvalidUrl(UrlProblem::NotAbsolute))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::InvalidUrl("only http and https URLs are allowed"));
+        return Err(ValidationError::InvalidUrl(UrlProblem::NotHttp));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::InvalidUrl("credentials in the URL are not allowed"));
+        return Err(ValidationError::InvalidUrl(UrlProblem::Credentials));
     }
-    let host = url.host().ok_or(Error::InvalidUrl("the URL has no host"))?;
+    let host = url
+        .host()
+        .ok_or(ValidationError::InvalidUrl(UrlProblem::NoHost))?;
     if !policy.allow_private {
         check_public_host(&host)?;
     }
     Ok(url)
 }
 
-fn check_public_host(host: &Host<&str>) -> Result<(), Error> {
+fn check_public_host(host: &Host<&str>) -> Result<(), ValidationError> {
     match host {
         Host::Domain(name) => check_public_name(name),
         Host::Ipv4(ip) => check_public_v4(*ip),
@@ -50,7 +52,7 @@ fn check_public_host(host: &Host<&str>) -> Result<(), Error> {
 }
 
 /// Names reserved for the local machine or network (RFC 6761, 6762, 8375).
-fn check_public_name(name: &str) -> Result<(), Error> {
+fn check_public_name(name: &str) -> Result<(), ValidationError> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let local_suffixes = [
         ".localhost",
@@ -60,26 +62,22 @@ fn check_public_name(name: &str) -> Result<(), Error> {
         ".localdomain",
     ];
     if name == "localhost" || local_suffixes.iter().any(|suffix| name.ends_with(suffix)) {
-        return Err(Error::UrlNotAllowed(
-            "the host names a local or private network",
-        ));
+        return Err(ValidationError::UrlNotAllowed(PrivateTarget::LocalName));
     }
     if !name.contains('.') {
-        return Err(Error::UrlNotAllowed(
-            "single-label host names are not public",
-        ));
+        return Err(ValidationError::UrlNotAllowed(PrivateTarget::SingleLabel));
     }
     Ok(())
 }
 
-fn check_public_v4(ip: Ipv4Addr) -> Result<(), Error> {
+fn check_public_v4(ip: Ipv4Addr) -> Result<(), ValidationError> {
     let [a, b, ..] = ip.octets();
     if ip.is_loopback() {
-        Err(Error::UrlNotAllowed("loopback address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Loopback))
     } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
-        Err(Error::UrlNotAllowed("private address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Private))
     } else if ip.is_link_local() {
-        Err(Error::UrlNotAllowed("link-local address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::LinkLocal))
     } else if a == 0
         || ip.is_broadcast()
         || ip.is_multicast()
@@ -88,28 +86,28 @@ fn check_public_v4(ip: Ipv4Addr) -> Result<(), Error> {
         || (a == 198 && (b == 18 || b == 19))
         || (a == 192 && b == 0 && ip.octets()[2] == 0)
     {
-        Err(Error::UrlNotAllowed("reserved or non-unicast address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Reserved))
     } else {
         Ok(())
     }
 }
 
-fn check_public_v6(ip: Ipv6Addr) -> Result<(), Error> {
+fn check_public_v6(ip: Ipv6Addr) -> Result<(), ValidationError> {
     if let Some(v4) = embedded_v4(ip) {
         return check_public_v4(v4);
     }
     let first = ip.segments()[0];
     if ip.is_loopback() {
-        Err(Error::UrlNotAllowed("loopback address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Loopback))
     } else if ip.is_unique_local() || (first & 0xffc0) == 0xfec0 {
-        Err(Error::UrlNotAllowed("private address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Private))
     } else if ip.is_unicast_link_local() {
-        Err(Error::UrlNotAllowed("link-local address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::LinkLocal))
     } else if ip.is_unspecified()
         || ip.is_multicast()
         || first == 0x2001 && ip.segments()[1] == 0x0db8
     {
-        Err(Error::UrlNotAllowed("reserved or non-unicast address"))
+        Err(ValidationError::UrlNotAllowed(PrivateTarget::Reserved))
     } else {
         Ok(())
     }
@@ -152,28 +150,22 @@ mod tests {
     #[test]
     fn malformed_urls_are_invalid() {
         for (bad, why) in [
-            ("example.com/hook", "not an absolute URL"),
-            ("ftp://example.com/", "only http and https URLs are allowed"),
-            (
-                "javascript:alert(1)",
-                "only http and https URLs are allowed",
-            ),
-            (
-                "https://user:pw@example.com/",
-                "credentials in the URL are not allowed",
-            ),
+            ("example.com/hook", UrlProblem::NotAbsolute),
+            ("ftp://example.com/", UrlProblem::NotHttp),
+            ("javascript:alert(1)", UrlProblem::NotHttp),
+            ("https://user:pw@example.com/", UrlProblem::Credentials),
         ] {
             assert_eq!(
                 validate_post_url(bad, STRICT),
-                Err(Error::InvalidUrl(why)),
+                Err(ValidationError::InvalidUrl(why)),
                 "{bad}"
             );
         }
         let long = alloc::format!("https://example.com/{}", "a".repeat(2048));
-        assert!(matches!(
+        assert_eq!(
             validate_post_url(&long, LOCAL),
-            Err(Error::InvalidUrl(_))
-        ));
+            Err(ValidationError::InvalidUrl(UrlProblem::TooLong))
+        );
     }
 
     #[test]
@@ -202,7 +194,10 @@ mod tests {
             "http://[64:ff9b::a9fe:a9fe]/",
         ] {
             assert!(
-                matches!(validate_post_url(bad, STRICT), Err(Error::UrlNotAllowed(_))),
+                matches!(
+                    validate_post_url(bad, STRICT),
+                    Err(ValidationError::UrlNotAllowed(_))
+                ),
                 "{bad} should be refused"
             );
             assert!(

@@ -6,21 +6,11 @@ use core::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::Error;
-
-/// Default delays between attempts, in seconds: 5 s, 5 min, 30 min, 2 h, 5 h,
-/// 10 h, 10 h (eight attempts in all, over about 27.6 hours).
-pub const DEFAULT_SCHEDULE_SECONDS: [u32; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
-
-/// Most retries a schedule may hold.
-pub const MAX_RETRIES: usize = 20;
-
-/// Longest single delay, in seconds: 12 hours, the longest delay a
-/// Cloudflare Queue message can be given.
-pub const MAX_DELAY_SECONDS: u32 = 43_200;
+use super::error::{RetryProblem, ValidationError};
+use crate::limits::{DEFAULT_SCHEDULE_SECONDS, MAX_DELAY_SECONDS, MAX_RETRIES};
 
 /// Jitter applied to each delay, in percent, either way.
-pub const JITTER_PERCENT: u64 = 20;
+const JITTER_PERCENT: u64 = 20;
 
 /// How a webhook retries failed deliveries.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,19 +42,19 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Checks the schedule's length and delays.
-    pub fn validate(&self) -> Result<(), Error> {
+    pub fn validate(&self) -> Result<(), ValidationError> {
         match self {
             RetryPolicy::None => Ok(()),
-            RetryPolicy::Schedule(delays) if delays.is_empty() => Err(Error::InvalidRetry(
-                "a schedule needs at least one delay; use \"none\" for no retries",
-            )),
+            RetryPolicy::Schedule(delays) if delays.is_empty() => {
+                Err(ValidationError::InvalidRetry(RetryProblem::Empty))
+            }
             RetryPolicy::Schedule(delays) if delays.len() > MAX_RETRIES => {
-                Err(Error::InvalidRetry("a schedule holds at most 20 delays"))
+                Err(ValidationError::InvalidRetry(RetryProblem::TooMany))
             }
             RetryPolicy::Schedule(delays)
                 if delays.iter().any(|d| !(1..=MAX_DELAY_SECONDS).contains(d)) =>
             {
-                Err(Error::InvalidRetry("each delay is 1 to 43200 seconds"))
+                Err(ValidationError::InvalidRetry(RetryProblem::DelayOutOfRange))
             }
             RetryPolicy::Schedule(_) => Ok(()),
         }
@@ -94,7 +84,7 @@ impl RetryPolicy {
 
 /// `seconds` moved by up to ±20%, uniformly by `random`, at millisecond
 /// resolution and never below one second.
-pub fn jittered(seconds: u32, random: u32) -> Duration {
+pub(crate) fn jittered(seconds: u32, random: u32) -> Duration {
     let base_ms = u64::from(seconds) * 1000;
     let span = base_ms * JITTER_PERCENT * 2 / 100;
     let offset = (span * u64::from(random)) / u64::from(u32::MAX);

@@ -6,14 +6,15 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::{NameKind, TopicsProblem, UrlProblem, ValidationError};
+use super::post_url::{UrlPolicy, validate_post_url};
+use super::retry::RetryPolicy;
 use crate::limits::{
     DEFAULT_TIMEOUT_MS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_RATE_PER_SECOND, MAX_TIMEOUT_MS,
     MAX_TOPICS_PER_WEBHOOK, MIN_TIMEOUT_MS,
 };
-use crate::post_url::{UrlPolicy, validate_post_url};
-use crate::retry::RetryPolicy;
+use crate::scheme::Scheme;
 use crate::secret::validate_secret;
-use crate::{Error, Scheme};
 
 /// A webhook's identity: its cache (namespace) and its name in that cache.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -152,22 +153,20 @@ impl WebhookInput {
         cache: &str,
         name: &str,
         policy: UrlPolicy,
-    ) -> Result<WebhookConfig, Error> {
-        validate_name(cache, "cache name")?;
-        validate_name(name, "webhook name")?;
+    ) -> Result<WebhookConfig, ValidationError> {
+        validate_name(cache, NameKind::Cache)?;
+        validate_name(name, NameKind::Webhook)?;
         if let Some(id) = &self.id
             && (id.cache_name != cache || id.webhook_name != name)
         {
-            return Err(Error::InvalidName(
-                "id: it must match the cache and webhook in the path",
-            ));
+            return Err(ValidationError::IdMismatch);
         }
         let topics = given_topics(self.topics, self.topic_name)?
-            .ok_or(Error::InvalidTopics("at least one topic is required"))?;
+            .ok_or(ValidationError::InvalidTopics(TopicsProblem::Missing))?;
         validate_topics(&topics)?;
         let destination = self
             .destination
-            .ok_or(Error::InvalidUrl("destination.postUrl is required"))?;
+            .ok_or(ValidationError::InvalidUrl(UrlProblem::Missing))?;
         let post_url = validate_post_url(&destination.post_url, policy)?;
         let scheme = self.scheme.unwrap_or_default();
         if let Some(secret) = &self.secret {
@@ -246,22 +245,20 @@ impl WebhookConfig {
     /// Checks the rules between fields: a `sync` webhook is attempted inside
     /// each publish call, which cannot wait for earlier messages, so it
     /// cannot be `fifo`.
-    pub(crate) fn check_combination(&self) -> Result<(), Error> {
+    pub(crate) fn check_combination(&self) -> Result<(), ValidationError> {
         if self.ordering == Ordering::Fifo && self.mode == DeliveryMode::Sync {
-            return Err(Error::InvalidOrdering(
-                "a sync webhook is attempted inside each publish call and cannot be fifo",
-            ));
+            return Err(ValidationError::InvalidOrdering);
         }
         Ok(())
     }
 }
 
 /// A pacing limit: 1 to 1000 attempts per second.
-pub fn validate_max_rate(rate: u32) -> Result<(), Error> {
+pub fn validate_max_rate(rate: u32) -> Result<(), ValidationError> {
     (1..=MAX_RATE_PER_SECOND)
         .contains(&rate)
         .then_some(())
-        .ok_or(Error::InvalidRate)
+        .ok_or(ValidationError::InvalidRate)
 }
 
 /// The topic list a request gives, as `topics` or as Momento's single
@@ -269,11 +266,9 @@ pub fn validate_max_rate(rate: u32) -> Result<(), Error> {
 pub(crate) fn given_topics(
     topics: Option<Vec<String>>,
     topic_name: Option<String>,
-) -> Result<Option<Vec<String>>, Error> {
+) -> Result<Option<Vec<String>>, ValidationError> {
     match (topics, topic_name) {
-        (Some(_), Some(_)) => Err(Error::InvalidTopics(
-            "give either topics or topicName, not both",
-        )),
+        (Some(_), Some(_)) => Err(ValidationError::InvalidTopics(TopicsProblem::Both)),
         (Some(topics), None) => Ok(Some(topics)),
         (None, Some(topic)) => Ok(Some(alloc::vec![topic])),
         (None, None) => Ok(None),
@@ -281,55 +276,46 @@ pub(crate) fn given_topics(
 }
 
 /// A cache, webhook or topic name: 1-128 characters of `[A-Za-z0-9._-]`.
-/// `which` names the field in the error.
-pub fn validate_name(name: &str, which: &'static str) -> Result<(), Error> {
+/// `kind` says which name it is, for the error.
+pub fn validate_name(name: &str, kind: NameKind) -> Result<(), ValidationError> {
     let ok = (1..=MAX_NAME_CHARS).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    ok.then_some(()).ok_or(Error::InvalidName(which))
+    ok.then_some(()).ok_or(ValidationError::InvalidName(kind))
 }
 
 /// A topic list: 1 to 64 distinct valid topic names.
-pub fn validate_topics(topics: &[String]) -> Result<(), Error> {
+pub fn validate_topics(topics: &[String]) -> Result<(), ValidationError> {
     if topics.is_empty() {
-        return Err(Error::InvalidTopics("at least one topic is required"));
+        return Err(ValidationError::InvalidTopics(TopicsProblem::Missing));
     }
     if topics.len() > MAX_TOPICS_PER_WEBHOOK {
-        return Err(Error::InvalidTopics("at most 64 topics per webhook"));
+        return Err(ValidationError::InvalidTopics(TopicsProblem::TooMany));
     }
     for (i, topic) in topics.iter().enumerate() {
-        validate_name(topic, "topic name")?;
+        validate_name(topic, NameKind::Topic)?;
         if topics[..i].contains(topic) {
-            return Err(Error::InvalidTopics("a topic is listed twice"));
+            return Err(ValidationError::InvalidTopics(TopicsProblem::Repeated));
         }
     }
     Ok(())
 }
 
 /// A delivery timeout: 1000 to 30000 ms.
-pub fn validate_timeout_ms(timeout_ms: u32) -> Result<(), Error> {
+pub fn validate_timeout_ms(timeout_ms: u32) -> Result<(), ValidationError> {
     (MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS)
         .contains(&timeout_ms)
         .then_some(())
-        .ok_or(Error::InvalidTimeout)
+        .ok_or(ValidationError::InvalidTimeout)
 }
 
 /// A description: at most 1024 characters, no control characters but
 /// newline and tab.
-pub fn validate_description(description: &str) -> Result<(), Error> {
+pub fn validate_description(description: &str) -> Result<(), ValidationError> {
     let ok = description.chars().count() <= MAX_DESCRIPTION_CHARS
         && description
             .chars()
             .all(|c| !c.is_control() || c == '\n' || c == '\t');
-    ok.then_some(()).ok_or(Error::InvalidDescription)
-}
-
-/// A published message against the size limit (413 in the API).
-pub fn check_message_size(len: usize, limit: usize) -> Result<(), Error> {
-    if len > limit {
-        Err(Error::PayloadTooLarge(limit))
-    } else {
-        Ok(())
-    }
+    ok.then_some(()).ok_or(ValidationError::InvalidDescription)
 }

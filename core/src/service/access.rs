@@ -16,17 +16,19 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::fanout::PublishOrigin;
-use crate::{Error, SecretString, validate_description, validate_name};
+use super::error::{AccessError, NameKind, Needed, ScopeProblem, ValidationError};
+use super::fanout::PublishOrigin;
+use super::model::{validate_description, validate_name};
+use crate::limits::{ALL_CACHES, MAX_CACHES_PER_KEY};
+use crate::secret::SecretString;
 
 /// The prefix of every API key.
 pub const API_KEY_PREFIX: &str = "ehk_";
 /// The prefix of every token id.
 pub const TOKEN_ID_PREFIX: &str = "tok_";
-/// The cache entry of a scope that covers every cache.
-pub const ALL_CACHES: &str = "*";
-/// The most caches one key may name.
-pub const MAX_CACHES_PER_KEY: usize = 32;
+/// The `token_id` of what the operator publishes (with the admin key, or
+/// the service itself, such as operational events): empty, as in Momento.
+pub const OPERATOR_TOKEN_ID: &str = "";
 
 /// What a key may do in the caches it covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,15 +38,6 @@ pub enum Permission {
     Publish,
     /// Create, change, inspect and delete webhooks.
     Manage,
-}
-
-impl Permission {
-    const fn describe(self) -> &'static str {
-        match self {
-            Permission::Publish => "publishing in this cache",
-            Permission::Manage => "managing webhooks in this cache",
-        }
-    }
 }
 
 /// The caches and permissions of an API key.
@@ -80,29 +73,31 @@ pub struct ApiKeyInput {
 impl ApiKeyInput {
     /// Validates the request: 1-32 distinct cache names (or `*` alone) and
     /// 1-2 distinct permissions. Returns the scope and the description.
-    pub fn validate(self) -> Result<(KeyScope, String), Error> {
+    pub fn validate(self) -> Result<(KeyScope, String), ValidationError> {
         let caches = &self.caches;
         if caches.is_empty() || caches.len() > MAX_CACHES_PER_KEY {
-            return Err(Error::InvalidScope(
-                "caches: give 1 to 32 cache names, or [\"*\"]",
-            ));
+            return Err(ValidationError::InvalidScope(ScopeProblem::CacheCount));
         }
         if caches.iter().any(|c| c == ALL_CACHES) && caches.len() > 1 {
-            return Err(Error::InvalidScope("caches: \"*\" must stand alone"));
+            return Err(ValidationError::InvalidScope(
+                ScopeProblem::WildcardNotAlone,
+            ));
         }
         for (i, cache) in caches.iter().enumerate() {
             if cache != ALL_CACHES {
-                validate_name(cache, "cache name")?;
+                validate_name(cache, NameKind::Cache)?;
             }
             if caches[..i].contains(cache) {
-                return Err(Error::InvalidScope("caches: a cache is listed twice"));
+                return Err(ValidationError::InvalidScope(ScopeProblem::RepeatedCache));
             }
         }
         let permissions = &self.permissions;
-        if permissions.is_empty() || (permissions.len() == 2 && permissions[0] == permissions[1]) {
-            return Err(Error::InvalidScope(
-                "permissions: give publish, manage or both, once each",
-            ));
+        let repeated = permissions
+            .iter()
+            .enumerate()
+            .any(|(i, p)| permissions[..i].contains(p));
+        if permissions.is_empty() || repeated {
+            return Err(ValidationError::InvalidScope(ScopeProblem::Permissions));
         }
         let description = self.description.unwrap_or_default();
         validate_description(&description)?;
@@ -162,28 +157,33 @@ impl PresentedKey<'_> {
     }
 }
 
-/// Splits an `ehk_` key; anything malformed is [`Error::Unauthorized`].
-pub fn parse_api_key(key: &str) -> Result<PresentedKey<'_>, Error> {
+/// Whether `token_id` is an issued key's id: `tok_` and 16 hex digits.
+pub fn is_token_id(token_id: &str) -> bool {
+    token_id.strip_prefix(TOKEN_ID_PREFIX).is_some_and(|hex| {
+        hex.len() == TOKEN_ID_HEX_DIGITS && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Hex digits in a token id after its prefix (8 random bytes).
+const TOKEN_ID_HEX_DIGITS: usize = 16;
+
+/// Splits an `ehk_` key; anything malformed is [`AccessError::Unauthorized`].
+pub fn parse_api_key(key: &str) -> Result<PresentedKey<'_>, AccessError> {
     let rest = key
         .strip_prefix(API_KEY_PREFIX)
-        .ok_or(Error::Unauthorized)?;
-    let id_len = TOKEN_ID_PREFIX.len() + 16;
+        .ok_or(AccessError::Unauthorized)?;
+    let id_len = TOKEN_ID_PREFIX.len() + TOKEN_ID_HEX_DIGITS;
     let (token_id, secret) = (rest.get(..id_len), rest.get(id_len + 1..));
     match (token_id, secret) {
         (Some(token_id), Some(secret))
-            if rest.as_bytes()[id_len] == b'_'
-                && token_id.starts_with(TOKEN_ID_PREFIX)
-                && token_id.as_bytes()[TOKEN_ID_PREFIX.len()..]
-                    .iter()
-                    .all(u8::is_ascii_hexdigit)
-                && !secret.is_empty() =>
+            if rest.as_bytes()[id_len] == b'_' && is_token_id(token_id) && !secret.is_empty() =>
         {
             Ok(PresentedKey {
                 token_id,
                 digest: secret_digest(secret),
             })
         }
-        _ => Err(Error::Unauthorized),
+        _ => Err(AccessError::Unauthorized),
     }
 }
 
@@ -197,14 +197,14 @@ pub fn admin_key_matches(presented: &str, admin_key: &str) -> bool {
 }
 
 /// The key in an `Authorization: Bearer <key>` header value.
-pub fn bearer_token(authorization: Option<&str>) -> Result<&str, Error> {
-    let value = authorization.ok_or(Error::Unauthorized)?;
-    let (scheme, token) = value.split_once(' ').ok_or(Error::Unauthorized)?;
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AccessError> {
+    let value = authorization.ok_or(AccessError::Unauthorized)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AccessError::Unauthorized)?;
     let token = token.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
         Ok(token)
     } else {
-        Err(Error::Unauthorized)
+        Err(AccessError::Unauthorized)
     }
 }
 
@@ -227,27 +227,30 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// Allows the call, or says why not ([`Error::Forbidden`]).
-    pub fn authorize(&self, cache: &str, permission: Permission) -> Result<(), Error> {
+    /// Allows the call, or says why not ([`AccessError::Forbidden`]).
+    pub fn authorize(&self, cache: &str, permission: Permission) -> Result<(), AccessError> {
         match self {
             Caller::Admin => Ok(()),
             Caller::Key { scope, .. } if scope.allows(cache, permission) => Ok(()),
-            Caller::Key { .. } => Err(Error::Forbidden(permission.describe())),
+            Caller::Key { .. } => Err(AccessError::Forbidden(match permission {
+                Permission::Publish => Needed::Publish,
+                Permission::Manage => Needed::Manage,
+            })),
         }
     }
 
     /// Allows only the admin key (API key management).
-    pub fn require_admin(&self) -> Result<(), Error> {
+    pub fn require_admin(&self) -> Result<(), AccessError> {
         match self {
             Caller::Admin => Ok(()),
-            Caller::Key { .. } => Err(Error::Forbidden("managing API keys")),
+            Caller::Key { .. } => Err(AccessError::Forbidden(Needed::Admin)),
         }
     }
 
     /// The `token_id` of messages this caller publishes (`""` for the admin key).
     pub fn token_id(&self) -> &str {
         match self {
-            Caller::Admin => "",
+            Caller::Admin => OPERATOR_TOKEN_ID,
             Caller::Key { token_id, .. } => token_id,
         }
     }
@@ -304,7 +307,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_api_key(key).unwrap_err(),
-                Error::Unauthorized,
+                AccessError::Unauthorized,
                 "{key}"
             );
         }
@@ -321,7 +324,7 @@ mod tests {
             Some("Bearer "),
             Some("Basic abc"),
         ] {
-            assert_eq!(bearer_token(bad).unwrap_err(), Error::Unauthorized);
+            assert_eq!(bearer_token(bad).unwrap_err(), AccessError::Unauthorized);
         }
     }
 

@@ -6,10 +6,6 @@ use alloc::string::String;
 
 use serde::{Deserialize, Serialize};
 
-/// How long a webhook may fail without a single success before it is
-/// disabled, by default: 5 days, in seconds.
-pub const DEFAULT_DISABLE_AFTER_SECONDS: u64 = 5 * 24 * 3600;
-
 /// Counters and times kept per webhook (times in ms since the epoch).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

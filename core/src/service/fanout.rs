@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::{DeliveryMode, WebhookConfig};
+use super::model::{DeliveryMode, WebhookConfig};
 
 /// Where a published message comes from, for the `ignoreForApi` loop guard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +83,8 @@ pub fn message_id(cache: &str, topic: &str, sequence: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{UrlPolicy, WebhookInput};
+    use crate::service::model::WebhookInput;
+    use crate::service::post_url::UrlPolicy;
     use alloc::string::ToString;
     use alloc::vec;
 
