@@ -34,6 +34,23 @@ pub const MIN_TIMEOUT_MS: u32 = 1_000;
 /// Highest `maxRatePerSecond` a webhook may set.
 pub const MAX_RATE_PER_SECOND: u32 = 1000;
 
+/// Most static headers a webhook may add to its deliveries.
+pub const MAX_CUSTOM_HEADERS: usize = 20;
+
+/// Longest name of a static header, in bytes.
+pub const MAX_HEADER_NAME_BYTES: usize = 256;
+
+/// Longest value of a static header, in bytes.
+pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
+
+/// Longest field of a webhook's `auth` (client id and secret, scope,
+/// audience, user name, password), in characters.
+pub const MAX_AUTH_FIELD_CHARS: usize = 2048;
+
+/// Longest an access token is used, whatever its `expires_in`: 24 hours, in
+/// seconds.
+pub const MAX_TOKEN_LIFETIME_SECONDS: u64 = 24 * 3600;
+
 /// Longest delivery timeout a webhook may set, in milliseconds.
 pub const MAX_TIMEOUT_MS: u32 = 30_000;
 
@@ -93,3 +110,20 @@ pub const MAX_PAGE_SIZE: usize = 100;
 
 /// The cache entry of an API key's scope that covers every cache.
 pub const ALL_CACHES: &str = "*";
+
+/// Longest `Idempotency-Key` a publisher may send, in characters (visible
+/// ASCII, so also bytes).
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 256;
+
+/// How long a topic remembers a publish's `Idempotency-Key` and its
+/// response: 24 hours, in seconds.
+pub const IDEMPOTENCY_KEY_TTL_SECONDS: u64 = 24 * 3600;
+
+/// How long the service keeps the history of a delivery by default (the
+/// attempt log, bodies of delivered messages for a replay, given-up
+/// messages), in days.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// Most bytes of delivered messages' bodies one webhook keeps for a replay
+/// (1 GiB); past it the oldest go first.
+pub const MAX_KEPT_DELIVERED_BYTES: u64 = 1024 * 1024 * 1024;

@@ -1,6 +1,7 @@
 // The management web page, in headless Chromium against `wrangler dev`:
 // sign-in, create, test, live attempt log, publish, inactivate, edit,
-// rotate, disabled status, topic stream, phone layout, delete, revoked key.
+// rotate, disabled status, topic stream, delivery authentication and static
+// headers, phone layout, delete, revoked key.
 // Screenshots go to tests/e2e/artifacts/ (or $EDGEHOOKS_ARTIFACTS).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,8 @@ let page;
 const elsewhere = [];
 /** Script errors, CSP violations and other console errors. */
 const problems = [];
+/** The bodies of the API's answers about webhooks to the page (promises). */
+const answers = [];
 
 before(async () => {
   assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
@@ -32,7 +35,8 @@ before(async () => {
   // Webhooks failing for 2 s without a success are disabled.
   deployment = newDeployment({ AUTO_DISABLE_AFTER_SECONDS: '2' });
   worker = await startWorker(deployment);
-  receiver = await startReceiver((path) => (path === '/failing' ? { status: 500 } : {}));
+  // `/token` is a token endpoint refusing every client.
+  receiver = await startReceiver((path) => (path === '/failing' ? { status: 500 } : path === '/token' ? { status: 401 } : {}));
   api = client(worker.url, deployment.adminKey);
   browser = await chromium.launch({
     executablePath,
@@ -58,6 +62,9 @@ function watch(p) {
   p.on('request', (r) => {
     if (!r.url().startsWith(`${worker.url}/`)) elsewhere.push(r.url());
     if (r.url().includes(deployment.adminKey)) problems.push(`key in a URL: ${r.url()}`);
+  });
+  p.on('response', (r) => {
+    if (new URL(r.url()).pathname.includes('/webhooks')) answers.push(r.text().catch(() => ''));
   });
   p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   // Chromium logs every 4xx fetch as "Failed to load resource"; the page's
@@ -407,6 +414,255 @@ test('a topic stream shows messages live, as text', async () => {
   assert.match(await page.locator('.events li').first().innerText(), /published by the operator/);
 });
 
+const PASSWORD = 'basic-password-f00d-7731';
+const NEW_PASSWORD = 'typed-then-refused-4242';
+const CLIENT_SECRET = 'oauth-client-secret-0b5e-1187';
+
+/** Presses Tab until the element with `id` has the focus; fails if it never does. */
+async function tabTo(id, most = 40) {
+  for (let i = 0; i < most; i += 1) {
+    if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`#${id} is not reached with Tab`);
+}
+
+/** The `user:password` of a Basic `Authorization` header. */
+const basicPair = (header) => Buffer.from(String(header).replace(/^Basic /, ''), 'base64').toString();
+
+/** Fails if `secret` is in the page (text, markup, inputs, storage) or in any answer it got. */
+async function assertNowhere(secret) {
+  const shown = await page.evaluate(() => [
+    document.documentElement.outerHTML,
+    document.body.innerText,
+    ...[...document.querySelectorAll('input, textarea')].map((el) => el.value),
+    JSON.stringify(sessionStorage),
+    JSON.stringify(localStorage),
+  ].join('\n'));
+  assert.ok(!shown.includes(secret), 'the page holds the secret');
+  for (const text of await Promise.all(answers)) assert.ok(!text.includes(secret), `an answer holds the secret: ${text}`);
+}
+
+test('create with HTTP Basic and two headers, with the keyboard; no answer holds the password', async () => {
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await page.getByRole('link', { name: 'Create webhook' }).click();
+  await page.locator('#f-name').waitFor();
+  assert.equal(await page.locator('#f-auth-username').count(), 0, 'no auth fields for None');
+  await tabTo('f-name');
+  await page.keyboard.type('invoices-hook');
+  await tabTo('f-topics');
+  await page.keyboard.type('invoices');
+  await tabTo('f-url');
+  await page.keyboard.type(`${receiver.base}/invoices`);
+  await tabTo('f-headers');
+  await page.keyboard.type('X-Tenant: acme');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('X-Api-Key : k-123');
+  await tabTo('f-auth-type');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.locator('#f-auth-type').inputValue(), 'basic');
+  assert.equal(await page.locator('#f-auth-token-url').count(), 0, 'only the chosen method\'s fields');
+  await tabTo('f-auth-username');
+  await page.keyboard.type('edge');
+  await tabTo('f-auth-password');
+  assert.deepEqual(
+    await page.locator('#f-auth-password').evaluate((el) => [el.type, el.autocomplete]),
+    ['password', 'off'],
+  );
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await waitText(page.locator('main h1'), /invoices-hook was created/);
+  await assertNowhere(PASSWORD);
+
+  const saved = await api('GET', '/v1/caches/shop/webhooks/invoices-hook');
+  assert.deepEqual(saved.json.auth, { type: 'basic', username: 'edge', passwordSet: true });
+  assert.deepEqual(saved.json.headers, { 'x-api-key': 'k-123', 'x-tenant': 'acme' });
+  for (const path of ['/v1/caches/shop/webhooks/invoices-hook', '/v1/caches/shop/webhooks', '/v1/caches/shop/webhooks/invoices-hook/secret']) {
+    assert.ok(!(await api('GET', path)).text.includes(PASSWORD), path);
+  }
+  const secretString = (await api('GET', '/v1/caches/shop/webhooks/invoices-hook/secret')).json.secret;
+  await api('POST', '/v1/caches/shop/topics/invoices', { raw: 'invoice 1' });
+  const [delivered] = await receiver.waitFor('/invoices', 1);
+  assert.equal(basicPair(delivered.headers.authorization), `edge:${PASSWORD}`);
+  assert.deepEqual([delivered.headers['x-tenant'], delivered.headers['x-api-key']], ['acme', 'k-123']);
+  assert.equal(new Webhook(secretString).verify(delivered.body, delivered.headers).text, 'invoice 1');
+});
+
+test('details show the authentication and the headers, never the password', async () => {
+  await page.getByRole('link', { name: 'View details' }).click();
+  const config = page.locator('.config');
+  await waitText(config, /Authentication\s+Method\s+HTTP Basic\s+User name\s+edge\s+Password\s+held/);
+  assert.match(await config.innerText(), /Headers\s+x-api-key: k-123\s+x-tenant: acme\s/);
+  await assertNowhere(PASSWORD);
+});
+
+test('edit: the password input starts empty, is cleared after a refused save, and left empty keeps the password', async () => {
+  await page.getByRole('link', { name: 'Edit' }).click();
+  const password = page.locator('#f-auth-password');
+  await password.waitFor();
+  assert.equal(await page.locator('#f-auth-type').inputValue(), 'basic');
+  assert.equal(await page.locator('#f-auth-username').inputValue(), 'edge');
+  assert.equal(await password.inputValue(), '');
+  assert.equal(await page.locator('#f-auth-password-hint').innerText(), 'Leave empty to keep the one held.');
+  const headers = page.locator('#f-headers');
+  assert.equal(await headers.inputValue(), 'x-api-key: k-123\nx-tenant: acme');
+  const save = page.getByRole('button', { name: 'Save changes' });
+
+  // A line that is not a header is refused before anything is sent.
+  await headers.fill('x-api-key k-456');
+  await save.click();
+  await waitText(page.locator('#f-headers-error'), /Line 1.*\(invalid_headers\)/);
+  // A name the service sets is refused by the API, next to the headers;
+  // the password typed meanwhile is not kept in the page.
+  await headers.fill('x-api-key: k-456\nContent-Type: text/plain');
+  await password.fill(NEW_PASSWORD);
+  await save.click();
+  await waitText(page.locator('#f-headers-error'), /\(invalid_header_name\)/);
+  assert.equal(await headers.getAttribute('aria-invalid'), 'true');
+  assert.equal(await password.inputValue(), '');
+  assert.match(await password.getAttribute('placeholder'), /type it again/);
+  await assertNowhere(NEW_PASSWORD);
+  assert.deepEqual((await api('GET', '/v1/caches/shop/webhooks/invoices-hook')).json.headers, { 'x-api-key': 'k-123', 'x-tenant': 'acme' });
+
+  await headers.fill('x-api-key: k-456\nx-tenant: acme');
+  await page.getByLabel('Description').fill('Invoices, edited');
+  await save.click();
+  await waitText(page.locator('.config'), /Invoices, edited/);
+  const saved = (await api('GET', '/v1/caches/shop/webhooks/invoices-hook')).json;
+  assert.deepEqual(saved.auth, { type: 'basic', username: 'edge', passwordSet: true });
+  assert.deepEqual(saved.headers, { 'x-api-key': 'k-456', 'x-tenant': 'acme' });
+  await api('POST', '/v1/caches/shop/topics/invoices', { raw: 'invoice 2' });
+  const [, delivered] = await receiver.waitFor('/invoices', 2);
+  assert.equal(basicPair(delivered.headers.authorization), `edge:${PASSWORD}`, 'the password held is kept');
+  assert.equal(delivered.headers['x-api-key'], 'k-456');
+  await assertNowhere(PASSWORD);
+});
+
+test('edit: choosing None removes the authentication', async () => {
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.locator('#f-auth-type').selectOption('none');
+  assert.equal(await page.locator('#f-auth-password').count(), 0);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('.config'), /Authentication\s+none/);
+  const saved = (await api('GET', '/v1/caches/shop/webhooks/invoices-hook')).json;
+  assert.equal(saved.auth, undefined);
+  assert.deepEqual(saved.headers, { 'x-api-key': 'k-456', 'x-tenant': 'acme' });
+  await api('POST', '/v1/caches/shop/topics/invoices', { raw: 'invoice 3' });
+  const [, , delivered] = await receiver.waitFor('/invoices', 3);
+  assert.equal(delivered.headers.authorization, undefined);
+});
+
+test('OAuth 2.0: URL errors at the URL they are about; a refused token shows as auth_failed', async () => {
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await page.getByRole('link', { name: 'Create webhook' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('tokens-hook');
+  await page.getByLabel('Topics (trigger)').fill('tokens');
+  await page.getByLabel('Endpoint URL').fill('ftp://example.com/tokens');
+  await page.locator('#f-auth-type').selectOption('oauth2');
+  await page.getByLabel('Token URL').fill('ftp://auth.example.com/token');
+  await page.getByLabel('Client ID').fill('client-1');
+  await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+  await page.getByLabel('Scope (optional)').fill('deliveries');
+  await page.locator('#f-headers').fill('X-Tenant: acme');
+  await page.screenshot({ path: join(artifacts, 'form-auth.png'), fullPage: true });
+  const create = page.getByRole('button', { name: 'Create webhook' });
+  // Both malformed: the API names the destination, which it checks first.
+  await create.click();
+  await waitText(page.locator('#f-url-error'), /\(invalid_url\)/);
+  assert.equal(await page.locator('#f-auth-token-url-error').isHidden(), true);
+  // The destination fixed: the error is the token URL's.
+  await page.getByLabel('Endpoint URL').fill(`${receiver.base}/tokens`);
+  await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+  await create.click();
+  await waitText(page.locator('#f-auth-token-url-error'), /\(invalid_url\)/);
+  assert.equal(await page.locator('#f-url-error').isHidden(), true);
+  assert.equal(await page.getByLabel('Client secret').inputValue(), '', 'the secret is not kept after a submit');
+  // A secret is needed for a new OAuth 2.0 client.
+  await page.getByLabel('Token URL').fill(`${receiver.base}/token`);
+  await create.click();
+  await waitText(page.locator('#f-auth-client-secret-error'), /\(invalid_auth\)/);
+  await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+  await create.click();
+  await waitText(page.locator('main h1'), /tokens-hook was created/);
+  await assertNowhere(CLIENT_SECRET);
+  assert.deepEqual((await api('GET', '/v1/caches/shop/webhooks/tokens-hook')).json.auth, {
+    type: 'oauth2', tokenUrl: `${receiver.base}/token`, clientId: 'client-1', scope: 'deliveries', clientAuth: 'basic', clientSecretSet: true,
+  });
+
+  await page.getByRole('link', { name: 'View details' }).click();
+  await waitText(page.locator('.config'), new RegExp(`OAuth 2.0 client credentials\\s+Token URL\\s+${receiver.base}/token\\s+Client ID\\s+client-1\\s+Scope\\s+deliveries\\s+Audience\\s+none\\s+Client authentication\\s+HTTP Basic\\s+Client secret\\s+held`));
+  // The token endpoint refuses: nothing reaches the endpoint, and the
+  // attempt says why.
+  const tokenRequests = receiver.at('/token').length;
+  await page.getByRole('button', { name: 'Send test' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Test sent to tokens-hook' });
+  const expected = /No access token: the token endpoint answered HTTP 401; nothing was sent to the endpoint \(auth_failed\)/;
+  await waitText(dialog, /Failed[\s\S]*not sent/);
+  assert.match(await dialog.innerText(), expected);
+  await page.keyboard.press('Escape');
+  const [tokenRequest] = (await receiver.waitFor('/token', tokenRequests + 1)).slice(tokenRequests);
+  assert.equal(basicPair(tokenRequest.headers.authorization), `client-1:${CLIENT_SECRET}`);
+  assert.match(tokenRequest.body.toString(), /grant_type=client_credentials/);
+  assert.equal(receiver.at('/tokens').length, 0);
+  await waitText(page.locator('table.attempts tbody tr').first(), expected);
+  await page.screenshot({ path: join(artifacts, 'details-auth.png'), fullPage: true });
+
+  // Edit with the destination unchanged: a URL error is the token URL's.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  assert.equal(await page.getByLabel('Client secret').inputValue(), '');
+  assert.equal(await page.locator('#f-auth-client-secret-hint').innerText(), 'Leave empty to keep the one held.');
+  await page.getByLabel('Token URL').fill('not a url');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await waitText(page.locator('#f-auth-token-url-error'), /\(invalid_url\)/);
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.locator('.config').waitFor();
+  await assertNowhere(CLIENT_SECRET);
+});
+
+test('where private targets are refused, url_not_allowed is shown at the URL it is about', async () => {
+  const strict = newDeployment({ ALLOW_PRIVATE_URLS: 'false' });
+  const other = await startWorker(strict);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const p = await context.newPage();
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${other.url}/#/c/shop/new`);
+    await p.getByLabel('API key').fill(strict.adminKey);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Create webhook' }).click();
+    await p.getByLabel('Name', { exact: true }).fill('strict-hook');
+    await p.getByLabel('Topics (trigger)').fill('orders');
+    await p.locator('#f-auth-type').selectOption('oauth2');
+    await p.getByLabel('Client ID').fill('client-1');
+    const create = p.getByRole('button', { name: 'Create webhook' });
+    const fieldError = async (id) => {
+      await p.locator(`#${id}-error`).waitFor();
+      return p.locator(`#${id}-error`).innerText();
+    };
+    // A public destination and a private token endpoint: the token URL's.
+    await p.getByLabel('Endpoint URL').fill('https://hooks.example.com/orders');
+    await p.getByLabel('Token URL').fill('http://127.0.0.1:9/token');
+    await p.getByLabel('Client secret').fill(CLIENT_SECRET);
+    await create.click();
+    assert.match(await fieldError('f-auth-token-url'), /\(url_not_allowed\)/);
+    assert.equal(await p.locator('#f-url-error').isHidden(), true);
+    // A private destination is refused first, whatever the token URL.
+    await p.getByLabel('Endpoint URL').fill('http://localhost:3000/orders');
+    await p.getByLabel('Client secret').fill(CLIENT_SECRET);
+    await create.click();
+    assert.match(await fieldError('f-url'), /\(url_not_allowed\)/);
+    assert.equal(await p.locator('#f-auth-token-url-error').isHidden(), true);
+    assert.equal((await client(other.url, strict.adminKey)('GET', '/v1/caches/shop/webhooks')).json.webhooks.length, 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await other.stop();
+    strict.remove();
+  }
+});
+
 test('on a phone-sized screen nothing overflows and rows become cards', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('link', { name: 'Webhooks in shop' }).click();
@@ -422,6 +678,16 @@ test('on a phone-sized screen nothing overflows and rows become cards', async ()
   await page.locator('table.attempts').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
   await page.screenshot({ path: join(artifacts, 'details-phone.png'), fullPage: true });
+  // Authentication and headers, in the details and in the form.
+  await page.getByRole('link', { name: 'Webhooks in shop' }).click();
+  await row('tokens-hook').getByRole('link', { name: 'tokens-hook' }).click();
+  await waitText(page.locator('.config'), /Token URL/);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.locator('#f-auth-token-url').waitFor();
+  await page.locator('#f-headers').fill('x-a-rather-long-header-name-for-a-phone: and-a-value-that-goes-on-and-on-without-any-space');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+  await page.screenshot({ path: join(artifacts, 'form-phone.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole('link', { name: 'Webhooks in shop' }).click();
   await row('orders-hook').waitFor();

@@ -6,7 +6,7 @@ use core::time::Duration;
 use edgehooks_core::service::{
     AttemptFailure, UrlPolicy, WebhookConfig, is_success, parse_retry_after, validate_post_url,
 };
-use edgehooks_core::{Envelope, Webhook, delivery_headers};
+use edgehooks_core::{Envelope, SecretString, Webhook, delivery_headers};
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -14,12 +14,16 @@ use worker::{
     ResponseBody,
 };
 
+use crate::delivery_auth::{Credentials, Tokens};
 use crate::platform::now_ms;
 
-/// A webhook ready to receive: where, how long to wait, and how to sign.
+/// A webhook ready to receive: where, how long to wait, how to sign, and
+/// how to authenticate.
 pub(crate) struct Target<'a> {
     pub(crate) config: &'a WebhookConfig,
     pub(crate) signer: &'a Webhook,
+    /// The webhook's `auth` and the token it holds, when it has `auth`.
+    pub(crate) auth: Option<(Credentials<'a>, &'a Tokens)>,
     /// The `webhook-id`: stable for one message and one webhook.
     pub(crate) delivery_id: String,
 }
@@ -118,26 +122,41 @@ pub(crate) async fn attempt(
         outcome: None,
         next_retry_at: None,
     };
-    let not_sent = |mut record: AttemptRecord, error| {
+    let not_sent = |mut record: AttemptRecord, error, failure| {
         record.error = Some(error);
         Attempted {
             record,
-            failure: Some(AttemptFailure::RequestFailed),
+            failure: Some(failure),
             retry_after: None,
         }
     };
+    let failed = AttemptFailure::RequestFailed;
     // The URL passed when it was saved; the deployment's policy may have
     // changed since, so it is checked again before anything is sent.
     if let Err(err) = validate_post_url(&target.config.destination.post_url, policy) {
-        return not_sent(record, AttemptError::refused(err.code(), err));
+        return not_sent(record, AttemptError::refused(err.code(), err), failed);
     }
+    let authorization = match &target.auth {
+        Some((credentials, tokens)) => match tokens.authorization(credentials).await {
+            Ok(authorization) => Some(authorization),
+            Err(why) => {
+                let failure = AttemptFailure::AuthFailed(why);
+                record.latency_ms = now_ms().saturating_sub(sent_at);
+                return not_sent(record, AttemptError::from_failure(failure), failure);
+            }
+        },
+        None => None,
+    };
     let body = envelope.to_json();
-    let request = match build_request(target, &body, sent_at / 1000) {
+    let request = match build_request(target, authorization.as_ref(), &body, sent_at / 1000) {
         Ok(request) => request,
-        Err(error) => return not_sent(record, error),
+        Err(error) => return not_sent(record, error, failed),
     };
     let (answer, retry_after) = send(request, target.config.timeout_ms, sent_at / 1000).await;
     record.latency_ms = now_ms().saturating_sub(sent_at);
+    if let (Ok(401), Some((_, tokens))) = (answer, &target.auth) {
+        tokens.drop_token();
+    }
     let failure = match answer {
         Ok(status) if is_success(status) => None,
         Ok(status) => Some(AttemptFailure::HttpStatus(status)),
@@ -189,18 +208,30 @@ async fn send(
     }
 }
 
+/// The signed POST: the webhook's static headers, its `Authorization`, and
+/// the delivery headers (the core keeps the static ones from naming those).
 fn build_request(
     target: &Target<'_>,
+    authorization: Option<&SecretString>,
     body: &[u8],
     timestamp: u64,
 ) -> Result<Request, AttemptError> {
     let signed = delivery_headers(target.signer, &target.delivery_id, timestamp, body)
         .map_err(|err| AttemptError::refused(err.code(), err))?;
     let headers = Headers::new();
-    for (name, value) in signed.iter() {
+    let set = |name: &str, value: &str| {
         headers
             .set(name, value)
-            .map_err(|_| AttemptError::from_failure(AttemptFailure::RequestFailed))?;
+            .map_err(|_| AttemptError::from_failure(AttemptFailure::RequestFailed))
+    };
+    for (name, value) in &target.config.headers {
+        set(name, value)?;
+    }
+    if let Some(authorization) = authorization {
+        set("authorization", authorization.expose())?;
+    }
+    for (name, value) in signed.iter() {
+        set(name, value)?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)

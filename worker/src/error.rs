@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use edgehooks_core::SecretProblem;
 use edgehooks_core::limits::MAX_PAGE_SIZE;
-use edgehooks_core::service::{AccessError, ValidationError};
+use edgehooks_core::service::{AccessError, IdempotencyError, ValidationError};
 use serde_json::json;
 use worker::Response;
 
@@ -19,8 +19,8 @@ pub(crate) struct ApiError {
 }
 
 /// The codes the Worker answers with of its own, beside the core's
-/// [`ValidationError::CODES`] and [`AccessError::CODES`]. Every constructor
-/// below uses one of these.
+/// [`ValidationError::CODES`], [`AccessError::CODES`] and
+/// [`IdempotencyError::CODES`]. Every constructor below uses one of these.
 #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
 pub(crate) const OWN_CODES: &[&str] = &[
     "not_found",
@@ -28,6 +28,8 @@ pub(crate) const OWN_CODES: &[&str] = &[
     "invalid_json",
     "invalid_limit",
     "invalid_cursor",
+    "invalid_filter",
+    "invalid_replay",
     "already_exists",
     "not_configured",
     "invalid_request",
@@ -67,6 +69,17 @@ impl ApiError {
     /// A `cursor` query parameter that no page gave out.
     pub(crate) fn invalid_cursor() -> Self {
         ApiError::new(400, "invalid_cursor", "cursor is not one this API returned")
+    }
+
+    /// A filter of a list (a query parameter) that is not one it takes.
+    pub(crate) fn invalid_filter(what: &'static str) -> Self {
+        ApiError::new(400, "invalid_filter", what)
+    }
+
+    /// A replay body whose values cannot be used (the JSON itself is
+    /// fine).
+    pub(crate) fn invalid_replay(what: &'static str) -> Self {
+        ApiError::new(400, "invalid_replay", what)
     }
 
     /// A create-only request (`If-None-Match: *`) for a name that exists.
@@ -121,10 +134,14 @@ impl ApiError {
         ApiError::new(500, "internal_error", context)
     }
 
+    /// The body of the error response.
+    pub(crate) fn body(&self) -> serde_json::Value {
+        json!({"error": {"code": self.code, "message": self.message}})
+    }
+
     /// The JSON error response.
     pub(crate) fn into_response(self) -> worker::Result<Response> {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
-        Ok(Response::from_json(&body)?.with_status(self.status))
+        Ok(Response::from_json(&self.body())?.with_status(self.status))
     }
 }
 
@@ -136,6 +153,12 @@ impl From<ValidationError> for ApiError {
 
 impl From<AccessError> for ApiError {
     fn from(err: AccessError) -> Self {
+        ApiError::new(err.http_status(), err.code(), err.to_string())
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(err: IdempotencyError) -> Self {
         ApiError::new(err.http_status(), err.code(), err.to_string())
     }
 }
@@ -169,7 +192,12 @@ mod tests {
 
     /// Every code the API can answer with: the core's and the Worker's own.
     fn api_codes() -> BTreeSet<&'static str> {
-        let all = [ValidationError::CODES, AccessError::CODES, OWN_CODES];
+        let all = [
+            ValidationError::CODES,
+            AccessError::CODES,
+            IdempotencyError::CODES,
+            OWN_CODES,
+        ];
         all.into_iter().flatten().copied().collect()
     }
 

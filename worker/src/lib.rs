@@ -13,6 +13,7 @@
 mod agent;
 mod api;
 mod attempt;
+mod delivery_auth;
 mod error;
 mod http;
 mod limits_doc;

@@ -156,6 +156,31 @@ pub(crate) const LIMITS: &[Limit] = &[
         "Most entries in a page of a list.",
         limits::MAX_PAGE_SIZE as u64,
     ),
+    number(
+        "maxCustomHeaders",
+        "Most static headers a webhook adds to its deliveries.",
+        limits::MAX_CUSTOM_HEADERS as u64,
+    ),
+    number(
+        "maxHeaderNameBytes",
+        "Longest name of a static header, in bytes.",
+        limits::MAX_HEADER_NAME_BYTES as u64,
+    ),
+    number(
+        "maxHeaderValueBytes",
+        "Longest value of a static header, in bytes.",
+        limits::MAX_HEADER_VALUE_BYTES as u64,
+    ),
+    number(
+        "maxAuthFieldChars",
+        "Longest field of a webhook's auth (client id and secret, scope, audience, user name, password), in characters.",
+        limits::MAX_AUTH_FIELD_CHARS as u64,
+    ),
+    number(
+        "maxIdempotencyKeyChars",
+        "Longest Idempotency-Key of a publish, in characters.",
+        limits::MAX_IDEMPOTENCY_KEY_CHARS as u64,
+    ),
 ];
 
 /// The number called `name` in [`LIMITS`], if there is one.

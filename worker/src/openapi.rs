@@ -79,10 +79,42 @@ mod tests {
         ("permissions", "minItems", Fixed(1)),
         ("permissions", "maxItems", Fixed(2)),
         ("tokenId", "pattern", Pattern("^tok_[0-9a-f]{16}$")),
+        ("StaticHeaders", "maxProperties", Limit("maxCustomHeaders")),
+        ("StaticHeaders{}", "maxLength", Limit("maxHeaderValueBytes")),
+        (
+            "StaticHeaders[name]",
+            "maxLength",
+            Limit("maxHeaderNameBytes"),
+        ),
+        ("StaticHeaders[name]", "minLength", Fixed(1)),
+        (
+            "StaticHeaders[name]",
+            "pattern",
+            Pattern("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"),
+        ),
+        ("tokenUrl", "maxLength", Limit("maxUrlBytes")),
+        ("clientId", "minLength", Fixed(1)),
+        ("clientId", "maxLength", Limit("maxAuthFieldChars")),
+        ("clientSecret", "minLength", Fixed(1)),
+        ("clientSecret", "maxLength", Limit("maxAuthFieldChars")),
+        ("scope", "minLength", Fixed(1)),
+        ("scope", "maxLength", Limit("maxAuthFieldChars")),
+        ("audience", "minLength", Fixed(1)),
+        ("audience", "maxLength", Limit("maxAuthFieldChars")),
+        ("username", "minLength", Fixed(1)),
+        ("username", "maxLength", Limit("maxAuthFieldChars")),
+        ("password", "minLength", Fixed(1)),
+        ("password", "maxLength", Limit("maxAuthFieldChars")),
         ("attempt", "minimum", Fixed(1)),
         ("topicSequenceNumber", "minimum", Fixed(1)),
         ("asyncDeliveries", "minimum", Fixed(0)),
         ("replayed", "minimum", Fixed(0)),
+        (
+            "Idempotency-Key",
+            "maxLength",
+            Limit("maxIdempotencyKeyChars"),
+        ),
+        ("Idempotency-Key", "pattern", Pattern("^[!-~]+$")),
     ];
 
     /// The keywords of JSON Schema that bound a value.
@@ -126,6 +158,13 @@ mod tests {
                             }
                         }
                         "items" => bounds(value, &format!("{place}[]"), found),
+                        "propertyNames" => bounds(value, &format!("{place}[name]"), found),
+                        "additionalProperties" => bounds(value, &format!("{place}{{}}"), found),
+                        "schemas" => {
+                            for (schema_name, schema) in value.as_object().into_iter().flatten() {
+                                bounds(schema, schema_name, found);
+                            }
+                        }
                         _ => bounds(value, place, found),
                     }
                 }

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use edgehooks_core::limits::DEFAULT_DISABLE_AFTER_SECONDS;
+use edgehooks_core::limits::{DEFAULT_DISABLE_AFTER_SECONDS, DEFAULT_RETENTION_DAYS};
 use edgehooks_core::service::UrlPolicy;
 use worker::{Env, State};
 
@@ -66,6 +66,18 @@ pub(crate) fn disable_after_seconds(env: &Env) -> u64 {
         .ok()
         .and_then(|v| v.to_string().parse().ok())
         .unwrap_or(DEFAULT_DISABLE_AFTER_SECONDS)
+}
+
+/// How long the history of deliveries is kept, in ms (`RETENTION_DAYS`,
+/// 30 days by default; a fraction of a day is allowed, at least 1 ms).
+pub(crate) fn retention_ms(env: &Env) -> u64 {
+    let days = env
+        .var("RETENTION_DAYS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<f64>().ok())
+        .filter(|days| days.is_finite() && *days > 0.0)
+        .unwrap_or(f64::from(DEFAULT_RETENTION_DAYS));
+    ((days * 86_400_000.0) as u64).max(1)
 }
 
 /// The admin key (Worker secret `ADMIN_KEY`), if the deployment has one.

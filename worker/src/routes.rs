@@ -18,6 +18,7 @@ pub(crate) enum Route {
     RotateSecret,
     TestWebhook,
     ListAttempts,
+    ListUndelivered,
     Replay,
     Publish,
     Subscribe,
@@ -69,6 +70,11 @@ pub(crate) const ROUTES: &[(&str, &str, Route)] = &[
         "GET",
         "/v1/caches/{cache}/webhooks/{name}/attempts",
         Route::ListAttempts,
+    ),
+    (
+        "GET",
+        "/v1/caches/{cache}/webhooks/{name}/undelivered",
+        Route::ListUndelivered,
     ),
     (
         "POST",

@@ -199,6 +199,11 @@ mod tests {
             ("maxCachesPerKey", as_u64(MAX_CACHES_PER_KEY)),
             ("defaultPageSize", as_u64(DEFAULT_PAGE_SIZE)),
             ("maxPageSize", as_u64(MAX_PAGE_SIZE)),
+            ("maxCustomHeaders", as_u64(MAX_CUSTOM_HEADERS)),
+            ("maxHeaderNameBytes", as_u64(MAX_HEADER_NAME_BYTES)),
+            ("maxHeaderValueBytes", as_u64(MAX_HEADER_VALUE_BYTES)),
+            ("maxAuthFieldChars", as_u64(MAX_AUTH_FIELD_CHARS)),
+            ("maxIdempotencyKeyChars", as_u64(MAX_IDEMPOTENCY_KEY_CHARS)),
         ];
         let module = limits_module();
         assert!(module.contains("export const LIMITS = Object.freeze({\n"));

@@ -3,7 +3,7 @@
 
 import { replayUndelivered, webhookActions } from './actions.js';
 import { call, paths } from './api.js';
-import { backToList, fill, h, labelledCell as cell, retryText, SCHEMES, statusBadge, time } from './dom.js';
+import { attemptError, backToList, fill, h, labelledCell as cell, retryText, SCHEMES, statusBadge, time } from './dom.js';
 import { publishBox } from './publish.js';
 import { routes } from './routes.js';
 
@@ -108,17 +108,53 @@ function configuration(w) {
   return pairs([
     ['Topics', w.topics.join(', ')],
     ['Endpoint', h('span', { class: 'mono break', text: w.destination.postUrl })],
+    ['Headers', staticHeaders(w.headers)],
     ['Scheme', SCHEMES[w.scheme] ?? w.scheme],
+    ['Authentication', authentication(w.auth)],
     ['Mode', w.mode === 'sync' ? 'Sync' : 'Async'],
     ['Timeout', `${w.timeoutMs} ms`],
     ['Retries', retryText(w.retry)],
     ['Ordering', w.ordering === 'fifo' ? 'In order (fifo)' : 'Any order'],
     ['Most deliveries per second', w.maxRatePerSecond ? String(w.maxRatePerSecond) : h('span', { class: 'muted', text: 'no limit' })],
     ['Ignore for API', w.ignoreForApi ? 'Yes' : 'No'],
-    ['Description', w.description || h('span', { class: 'muted', text: 'none' })],
+    ['Description', w.description || none()],
     ['Created', time(w.createdAt)],
     ['Updated', time(w.updatedAt)],
   ]);
+}
+
+const none = () => h('span', { class: 'muted', text: 'none' });
+
+/** How deliveries authenticate, as the API shows it: never a secret, only whether one is held. */
+function authentication(auth) {
+  if (!auth) return none();
+  const held = (set) => (set ? 'held (never shown)' : none());
+  const facts = auth.type === 'oauth2'
+    ? [
+      ['Method', 'OAuth 2.0 client credentials'],
+      ['Token URL', h('span', { class: 'mono break', text: auth.tokenUrl })],
+      ['Client ID', h('span', { class: 'mono break', text: auth.clientId })],
+      ['Scope', auth.scope ? h('span', { class: 'mono break', text: auth.scope }) : none()],
+      ['Audience', auth.audience ? h('span', { class: 'mono break', text: auth.audience }) : none()],
+      ['Client authentication', auth.clientAuth === 'body' ? 'In the request body' : 'HTTP Basic'],
+      ['Client secret', held(auth.clientSecretSet)],
+    ]
+    : auth.type === 'basic'
+      ? [
+        ['Method', 'HTTP Basic'],
+        ['User name', h('span', { class: 'mono break', text: auth.username })],
+        ['Password', held(auth.passwordSet)],
+      ]
+      : [['Method', auth.type]];
+  // Each pair on its own line, the value beside its term while it fits.
+  return h('dl', { class: 'sub' }, facts.map(([term, value]) => h('div', {}, h('dt', { text: term }), h('dd', {}, value))));
+}
+
+/** The static headers, one `name: value` a line. */
+function staticHeaders(headers) {
+  const entries = Object.entries(headers ?? {});
+  if (entries.length === 0) return none();
+  return h('ul', { class: 'plain' }, entries.map(([name, value]) => h('li', { class: 'mono break', text: `${name}: ${value}` })));
 }
 
 function statistics(s) {
@@ -155,7 +191,7 @@ function attemptTable(attempts) {
         cell('Result', h('span', { class: `badge ${a.delivered ? 'badge-active' : 'badge-disabled'}`, text: a.delivered ? 'Delivered' : 'Failed' }), ' ', a.outcome === 'delivered' ? null : h('span', { class: 'muted', text: outcome })),
         cell('Status', a.statusCode === null ? '—' : String(a.statusCode)),
         cell('Latency', `${a.latencyMs} ms`),
-        cell('Error', a.error ? `${a.error.message} (${a.error.code})` : null),
+        cell('Error', a.error ? attemptError(a.error) : null),
         cell('Next', a.nextRetryAt ? time(a.nextRetryAt) : null));
     })));
 }

@@ -192,11 +192,22 @@ export function formError() {
 export function attemptSummary(attempt) {
   const result = attempt.delivered ? 'Delivered' : 'Failed';
   const parts = [
-    attempt.statusCode === null ? 'no response' : `HTTP ${attempt.statusCode}`,
+    attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : attempt.error?.code === 'auth_failed' ? 'not sent' : 'no response',
     `${attempt.latencyMs} ms`,
   ];
   return h('div', { class: 'attempt-result' },
     h('p', {}, h('span', { class: `badge ${attempt.delivered ? 'badge-active' : 'badge-disabled'}`, text: result }), ' ', parts.join(' · ')),
-    attempt.error ? h('p', { class: 'error-text', text: `${attempt.error.message} (${attempt.error.code})` }) : null,
+    attempt.error ? h('p', { class: 'error-text', text: attemptError(attempt.error) }) : null,
     h('p', { class: 'muted mono', text: `webhook-id ${attempt.webhookId}` }));
+}
+
+/**
+ * Why an attempt failed, as a sentence with its code. An `auth_failed`
+ * attempt got no access token, so nothing reached the endpoint: said, as
+ * its status is empty.
+ */
+export function attemptError(error) {
+  const sentence = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+  const note = error.code === 'auth_failed' ? '; nothing was sent to the endpoint' : '';
+  return `${sentence}${note} (${error.code})`;
 }

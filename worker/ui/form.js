@@ -21,7 +21,19 @@ const FIELDS = {
   invalid_rate: 'f-rate',
   invalid_description: 'f-description',
   invalid_secret: 'f-secret',
+  invalid_header_name: 'f-headers',
+  invalid_headers: 'f-headers',
 };
+
+/** The ways deliveries may authenticate, beside the signature. */
+const AUTH_TYPES = {
+  none: 'None',
+  oauth2: 'OAuth 2.0 client credentials',
+  basic: 'HTTP Basic',
+};
+
+/** The hint of a secret input whose secret is held and may be kept. */
+const KEEP_HINT = 'Leave empty to keep the one held.';
 
 /**
  * Renders the form into `main`: creating when `webhook` is absent, editing
@@ -64,6 +76,9 @@ export function renderForm(main, ctx, webhook) {
   const description = h('textarea', { rows: '2', maxlength: LIMITS.maxDescriptionChars });
   description.value = w.description;
   const secret = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'Leave empty to generate one' });
+  const headers = h('textarea', { rows: '3', spellcheck: 'false', autocomplete: 'off', placeholder: 'X-Tenant: acme' });
+  headers.value = Object.entries(w.headers ?? {}).map(([n, v]) => `${n}: ${v}`).join('\n');
+  const auth = authSection(w.auth, editing);
 
   const error = formError();
   const save = h('button', { type: 'submit', class: 'primary' }, editing ? 'Save changes' : 'Create webhook');
@@ -73,6 +88,8 @@ export function renderForm(main, ctx, webhook) {
       field('f-name', 'Name', name, editing ? 'The name identifies the webhook and cannot be changed.' : 'Letters, digits, dot, dash and underscore; unique in the cache.'),
       field('f-topics', 'Topics (trigger)', topics, 'Messages published to any of these topics are delivered (comma-separated).'),
       field('f-url', 'Endpoint URL', url, 'Where the signed POST goes. Use https in production.'),
+      field('f-headers', 'Headers', headers,
+        `Added to every delivery: one “Name: value” per line, at most ${LIMITS.maxCustomHeaders}. The service's own headers (webhook-*, the signature headers, content-type, content-length, user-agent, host) and, with authentication, authorization cannot be set.`),
       field('f-description', 'Description', description)),
     h('fieldset', {},
       h('legend', { text: 'Signing' }),
@@ -80,6 +97,7 @@ export function renderForm(main, ctx, webhook) {
         ? 'The scheme cannot be changed: receivers verify with it. Create another webhook for another scheme.'
         : 'How deliveries are signed; receivers verify with the matching library.'),
       editing ? null : field('f-secret', 'Secret', secret, `Generated when empty. Standard v1: whsec_ and base64 of ${LIMITS.minSecretBytes} to ${LIMITS.maxSecretBytes} bytes; v1a: a whsk_ signing key; other schemes: ${LIMITS.minStringSecretBytes} to ${LIMITS.maxStringSecretBytes} characters.`)),
+    auth.fieldset,
     h('fieldset', {},
       h('legend', { text: 'Delivery' }),
       field('f-mode', 'Mode', mode),
@@ -100,14 +118,30 @@ export function renderForm(main, ctx, webhook) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
+    // Whatever follows, no secret stays in the page once submitted.
+    const typedSecret = auth.takeSecret();
+    const refuse = (err, fields = FIELDS) => {
+      if (typedSecret) auth.askAgain();
+      showError(form, err, fields, error);
+    };
     const retrySetting = readRetry(retry.value, schedule.value);
     if (retrySetting.error) {
-      showError(form, retrySetting.error, FIELDS, error);
+      refuse(retrySetting.error);
       return;
     }
+    const headerSetting = readHeaders(headers.value);
+    if (headerSetting.error) {
+      refuse(headerSetting.error);
+      return;
+    }
+    const postUrl = url.value.trim();
+    // An edit sends the destination only when it changed, so that a URL
+    // error with it left out can only be the token URL's (see `urlField`).
+    const sendsDestination = !editing || postUrl !== w.destination.postUrl;
+    const authSetting = auth.read(typedSecret);
     const body = {
       topics: topics.value.split(',').map((t) => t.trim()).filter(Boolean),
-      destination: { postUrl: url.value.trim() },
+      destination: sendsDestination ? { postUrl } : undefined,
       active: active.checked,
       timeoutMs: Number(timeout.value),
       mode: mode.value,
@@ -116,16 +150,27 @@ export function renderForm(main, ctx, webhook) {
       ordering: ordering.value,
       maxRatePerSecond: rate.value.trim() ? Number(rate.value) : null,
       description: description.value,
+      // An edit states both: `null` removes the auth, `{}` the headers.
+      auth: authSetting,
+      headers: headerSetting.value,
     };
-    if (!editing && body.maxRatePerSecond === null) delete body.maxRatePerSecond;
     if (!editing) {
+      if (body.maxRatePerSecond === null) delete body.maxRatePerSecond;
+      if (body.auth === null) delete body.auth;
+      if (Object.keys(body.headers).length === 0) delete body.headers;
       body.scheme = scheme.value;
       if (secret.value) body.secret = secret.value;
       if (!name.value.trim()) {
-        showError(form, { code: 'invalid_name', message: 'Give the webhook a name' }, FIELDS, error);
+        refuse({ code: 'invalid_name', message: 'Give the webhook a name' });
         return;
       }
     }
+    const fields = {
+      ...FIELDS,
+      invalid_auth: auth.fieldFor(typedSecret),
+      invalid_url: urlField('invalid_url', { auth: authSetting, held: w.auth, sendsDestination, postUrl }),
+      url_not_allowed: urlField('url_not_allowed', { auth: authSetting, held: w.auth, sendsDestination, postUrl }),
+    };
     save.disabled = true;
     try {
       if (editing) {
@@ -139,7 +184,7 @@ export function renderForm(main, ctx, webhook) {
         showCreated(main, ctx, created);
       }
     } catch (err) {
-      showError(form, err, FIELDS, error);
+      refuse(err, fields);
     } finally {
       save.disabled = false;
     }
@@ -161,6 +206,182 @@ function readRetry(kind, schedule) {
     return { error: { code: 'invalid_retry', message: 'Give whole numbers of seconds, separated by commas' } };
   }
   return { value: { scheduleSeconds: seconds } };
+}
+
+/**
+ * The static headers of the form, one `Name: value` per line, as the API
+ * takes them (`{}` for none), or the error to show.
+ */
+function readHeaders(text) {
+  const headers = new Map();
+  const names = new Set();
+  for (const [index, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      return { error: { code: 'invalid_headers', message: `Line ${index + 1}: write each header as Name: value` } };
+    }
+    const name = line.slice(0, colon).trim();
+    if (names.has(name.toLowerCase())) {
+      return { error: { code: 'invalid_header_name', message: `${name} is given twice` } };
+    }
+    names.add(name.toLowerCase());
+    headers.set(name, line.slice(colon + 1).trim());
+  }
+  // `fromEntries` makes own properties, whatever the names.
+  return { value: Object.fromEntries(headers) };
+}
+
+/**
+ * The Authentication fieldset: the method, and the fields of the one chosen
+ * (those of the others are out of the page, their values kept in case it is
+ * chosen again). On edit, the secret input of the method held starts empty:
+ * left empty, the secret held is kept.
+ */
+function authSection(held, editing) {
+  const heldType = editing ? held?.type : undefined;
+  const oauth = heldType === 'oauth2' ? held : {};
+  const basic = heldType === 'basic' ? held : {};
+  const text = (value, attrs = {}) => h('input', { value: value ?? '', autocomplete: 'off', spellcheck: 'false', ...attrs });
+  const secretInput = () => h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false' });
+  const type = h('select', {}, Object.entries(AUTH_TYPES).map(([value, label]) =>
+    h('option', { value, text: label, selected: value === (heldType ?? 'none') })));
+  const tokenUrl = text(oauth.tokenUrl, { type: 'url', inputmode: 'url', placeholder: 'https://auth.example.com/oauth/token' });
+  const clientId = text(oauth.clientId);
+  const clientSecret = secretInput();
+  const scope = text(oauth.scope);
+  const audience = text(oauth.audience);
+  const clientAuth = h('select', {},
+    h('option', { value: 'basic', text: 'HTTP Basic: client ID and secret in the Authorization header', selected: oauth.clientAuth !== 'body' }),
+    h('option', { value: 'body', text: 'In the request body: client_id and client_secret as form fields', selected: oauth.clientAuth === 'body' }));
+  const username = text(basic.username);
+  const password = secretInput();
+  const secrets = { oauth2: clientSecret, basic: password };
+  const groups = {
+    oauth2: h('div', { class: 'auth-fields' },
+      field('f-auth-token-url', 'Token URL', tokenUrl, 'The authorization server\'s token endpoint, under the same rules as the endpoint URL. A token is fetched with the client credentials grant and sent as a Bearer token until it expires.'),
+      field('f-auth-client-id', 'Client ID', clientId),
+      field('f-auth-client-secret', 'Client secret', clientSecret, heldType === 'oauth2' ? KEEP_HINT : 'Sent to the token endpoint only; kept sealed, never shown again.'),
+      field('f-auth-scope', 'Scope (optional)', scope, 'The scopes to ask for, separated by spaces.'),
+      field('f-auth-audience', 'Audience (optional)', audience, 'Sent as the audience parameter, for servers that ask for one.'),
+      field('f-auth-client-auth', 'Client authentication', clientAuth, 'How the client ID and secret reach the token endpoint.')),
+    basic: h('div', { class: 'auth-fields' },
+      field('f-auth-username', 'User name', username, 'Without a colon.'),
+      field('f-auth-password', 'Password', password, heldType === 'basic' ? KEEP_HINT : 'Kept sealed, never shown again.')),
+  };
+  const chosen = h('div', {});
+  const show = () => fill(chosen, groups[type.value] ?? null);
+  type.addEventListener('change', show);
+  show();
+
+  /** A field's value as the API checks it: 1 to the limit's characters, no control characters. */
+  const fits = (value) => value.length > 0 && [...value].length <= LIMITS.maxAuthFieldChars && !/\p{Cc}/u.test(value);
+  /** Whether `secret` would be refused: bad, or missing with none held to keep. */
+  const secretRefused = (secret) => (secret ? !fits(secret) : heldType !== type.value);
+  return {
+    fieldset: h('fieldset', {},
+      h('legend', { text: 'Authentication' }),
+      field('f-auth-type', 'Method', type, 'Credentials the endpoint can check, sent beside the signature.'),
+      chosen),
+    /** The secret typed for the method chosen; both secret inputs are emptied. */
+    takeSecret() {
+      const typed = secrets[type.value]?.value ?? '';
+      clientSecret.value = '';
+      password.value = '';
+      return typed;
+    },
+    /** After a failed submit: the secret typed was not kept. */
+    askAgain() {
+      const input = secrets[type.value];
+      if (input) input.placeholder = 'Not kept after a submit: type it again';
+    },
+    /** The `auth` to send, with `secret` (left out when empty), or `null` for none. */
+    read(secret) {
+      if (type.value === 'oauth2') {
+        const auth = { type: 'oauth2', tokenUrl: tokenUrl.value.trim(), clientId: clientId.value.trim(), clientAuth: clientAuth.value };
+        if (scope.value.trim()) auth.scope = scope.value.trim();
+        if (audience.value.trim()) auth.audience = audience.value.trim();
+        if (secret) auth.clientSecret = secret;
+        return auth;
+      }
+      if (type.value === 'basic') {
+        const auth = { type: 'basic', username: username.value.trim() };
+        if (secret) auth.password = secret;
+        return auth;
+      }
+      return null;
+    },
+    /**
+     * The field an `invalid_auth` is about: its code covers every field, so
+     * the first one the API would refuse, in the order it checks them.
+     */
+    fieldFor(secret) {
+      if (type.value === 'basic') {
+        const name = username.value.trim();
+        if (!fits(name) || name.includes(':')) return 'f-auth-username';
+        return secretRefused(secret) ? 'f-auth-password' : 'f-auth-username';
+      }
+      if (!fits(clientId.value.trim())) return 'f-auth-client-id';
+      for (const [input, id] of [[scope, 'f-auth-scope'], [audience, 'f-auth-audience']]) {
+        if (input.value.trim() && !fits(input.value.trim())) return id;
+      }
+      return secretRefused(secret) ? 'f-auth-client-secret' : 'f-auth-client-id';
+    },
+  };
+}
+
+/**
+ * The field an `invalid_url` or `url_not_allowed` (`code`) is about. The
+ * token URL of OAuth 2.0 is checked under the same rules as the
+ * destination, and the API's message says "destination URL" for both; but
+ * it checks the destination first, so the error is the token URL's exactly
+ * when the destination passed. That is certain when the destination was not
+ * sent (an edit leaves it out unless it changed) and, for `invalid_url`
+ * (the URL's form, which the browser's URL parser judges alike), when the
+ * destination is well-formed. `url_not_allowed` depends on the deployment's
+ * policy, which the page does not know: a token URL saved before passed it,
+ * so a new destination is the one refused; when both are new, the one whose
+ * host is local or private (the destination if both or neither are).
+ */
+function urlField(code, { auth, held, sendsDestination, postUrl }) {
+  if (auth?.type !== 'oauth2') return 'f-url';
+  if (!sendsDestination) return 'f-auth-token-url';
+  if (!wellFormedUrl(postUrl)) return 'f-url';
+  if (code === 'invalid_url') return 'f-auth-token-url';
+  const tokenUrlIsNew = held?.type !== 'oauth2' || held.tokenUrl !== auth.tokenUrl;
+  if (!tokenUrlIsNew || localHost(postUrl) || !localHost(auth.tokenUrl)) return 'f-url';
+  return 'f-auth-token-url';
+}
+
+/** Whether the API would take `raw` as a URL: absolute http(s), a host, no credentials, not too long. */
+function wellFormedUrl(raw) {
+  if (new TextEncoder().encode(raw).length > LIMITS.maxUrlBytes) return false;
+  try {
+    const parsed = new URL(raw);
+    return ['http:', 'https:'].includes(parsed.protocol) && parsed.hostname !== '' && !parsed.username && !parsed.password;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the host of `raw` is one a deployment refusing private targets
+ * refuses plainly: a local or single-label name, or a loopback, private or
+ * link-local address. Only to tell which of two URLs an error is about.
+ */
+function localHost(raw) {
+  let host;
+  try {
+    host = new URL(raw).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (host.startsWith('[')) return /^\[(::1?\]|f[cd]|fe[89ab]|::ffff:)/.test(host);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+    const [a, b] = host.split('.').map(Number);
+    return a === 127 || a === 10 || a === 0 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 169 && b === 254);
+  }
+  return !host.includes('.') || host === 'localhost' || /\.(localhost|local|internal|home\.arpa|localdomain)$/.test(host);
 }
 
 /** After creation: the secret, once, then on to the list. */

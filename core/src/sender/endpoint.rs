@@ -3,18 +3,23 @@
 use alloc::string::{String, ToString};
 use core::time::Duration;
 
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
 use url::Url;
+
+use super::auth::EndpointAuth;
 
 use crate::error::SecretProblem;
 use crate::limits::DEFAULT_TIMEOUT_MS;
 use crate::service::{
-    NameKind, RetryPolicy, UrlPolicy, ValidationError, WebhookConfig, validate_name,
-    validate_post_url, validate_timeout_ms,
+    AuthInput, AuthProblem, NameKind, RetryPolicy, UrlPolicy, ValidationError, WebhookConfig,
+    validate_headers, validate_name, validate_post_url, validate_timeout_ms,
 };
 use crate::webhook::Webhook;
 
 /// Where and how to deliver: a named webhook's URL, its signing secrets, its
-/// timeout and its retry policy.
+/// timeout, its retry policy, and optionally its `auth` and static headers.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     pub(crate) name: String,
@@ -22,6 +27,9 @@ pub struct Endpoint {
     pub(crate) webhook: Webhook,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) policy: UrlPolicy,
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) auth: Option<EndpointAuth>,
 }
 
 impl Endpoint {
@@ -46,10 +54,15 @@ impl Endpoint {
             webhook,
             timeout: Duration::from_millis(u64::from(DEFAULT_TIMEOUT_MS)),
             retry: RetryPolicy::default(),
+            policy,
+            headers: BTreeMap::new(),
+            auth: None,
         })
     }
 
-    /// The endpoint of a stored webhook configuration, signing with `webhook`.
+    /// The endpoint of a stored webhook configuration, signing with `webhook`,
+    /// with its static headers. A stored `auth` holds no secret: give it
+    /// with [`with_auth`](Self::with_auth).
     pub fn from_config(
         config: &WebhookConfig,
         webhook: Webhook,
@@ -65,13 +78,41 @@ impl Endpoint {
             policy,
         )?
         .with_timeout_ms(config.timeout_ms)?
-        .with_retry(config.retry.clone())
+        .with_retry(config.retry.clone())?
+        .with_headers(config.headers.clone())
     }
 
     /// Sets the per-attempt timeout (1000 to 30000 ms).
     pub fn with_timeout_ms(mut self, timeout_ms: u32) -> Result<Self, ValidationError> {
         validate_timeout_ms(timeout_ms)?;
         self.timeout = Duration::from_millis(u64::from(timeout_ms));
+        Ok(self)
+    }
+
+    /// Authenticates every delivery with `auth` (OAuth 2.0 client
+    /// credentials or HTTP Basic), checked as the service checks it: its
+    /// secret is required, and a token URL passes the endpoint's URL policy.
+    /// An OAuth 2.0 token is fetched once and kept until shortly before it
+    /// expires, shared by clones of this endpoint; a 401 drops it.
+    pub fn with_auth(mut self, auth: AuthInput) -> Result<Self, ValidationError> {
+        let (auth, secret) = auth.check(None, self.policy)?;
+        let secret = secret.ok_or(ValidationError::InvalidAuth(AuthProblem::MissingSecret))?;
+        self.headers = validate_headers(core::mem::take(&mut self.headers), true)?;
+        self.auth = Some(EndpointAuth {
+            auth,
+            secret,
+            tokens: Arc::default(),
+        });
+        Ok(self)
+    }
+
+    /// Adds `headers` to every delivery, checked as the service checks
+    /// them (no names the sender sets, nor `authorization` beside `auth`).
+    pub fn with_headers(
+        mut self,
+        headers: BTreeMap<String, String>,
+    ) -> Result<Self, ValidationError> {
+        self.headers = validate_headers(headers, self.auth.is_some())?;
         Ok(self)
     }
 

@@ -2,6 +2,7 @@
 //! reuse, a concurrency limit, per-endpoint timeouts and the core's retry
 //! policy, retried in-process.
 
+mod auth;
 mod endpoint;
 mod outcome;
 
@@ -185,10 +186,28 @@ impl Sender {
         let clock = Instant::now();
         let headers = delivery_headers(&endpoint.webhook, webhook_id, timestamp, body)?;
         let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
-        for (name, value) in headers.iter() {
+        for (name, value) in &endpoint.headers {
             request = request.header(name, value);
         }
-        let (outcome, retry_after) = self.exchange(request, endpoint.timeout, timestamp).await;
+        let authorization = match &endpoint.auth {
+            Some(auth) => Some(auth.authorization(&self.client, endpoint.timeout).await),
+            None => None,
+        };
+        let (outcome, retry_after) = match authorization {
+            Some(Err(why)) => (Err(AttemptFailure::AuthFailed(why)), None),
+            authorization => {
+                if let Some(Ok(value)) = authorization {
+                    request = request.header("authorization", value.expose());
+                }
+                for (name, value) in headers.iter() {
+                    request = request.header(name, value);
+                }
+                self.exchange(request, endpoint.timeout, timestamp).await
+            }
+        };
+        if let (Err(AttemptFailure::HttpStatus(401)), Some(auth)) = (outcome, &endpoint.auth) {
+            auth.drop_token().await;
+        }
         let status = match outcome {
             Ok(status) | Err(AttemptFailure::HttpStatus(status)) => Some(status),
             Err(_) => None,

@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use super::auth::AuthFailure;
+
 /// Whether a response status means the delivery succeeded (any 2xx).
 pub const fn is_success(status: u16) -> bool {
     matches!(status, 200..=299)
@@ -20,6 +22,9 @@ pub enum AttemptFailure {
     HttpStatus(u16),
     /// The request failed in another way (reset, malformed response).
     RequestFailed,
+    /// No access token could be had for the webhook's `auth`: nothing was
+    /// sent to the endpoint.
+    AuthFailed(AuthFailure),
 }
 
 impl AttemptFailure {
@@ -29,6 +34,7 @@ impl AttemptFailure {
         "connection_failed",
         "http_status",
         "request_failed",
+        "auth_failed",
     ];
 
     /// The stable code recorded in attempt logs.
@@ -38,6 +44,7 @@ impl AttemptFailure {
             AttemptFailure::ConnectionFailed => "connection_failed",
             AttemptFailure::HttpStatus(_) => "http_status",
             AttemptFailure::RequestFailed => "request_failed",
+            AttemptFailure::AuthFailed(_) => "auth_failed",
         }
     }
 }
@@ -49,6 +56,7 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::ConnectionFailed => f.write_str("could not connect to the receiver"),
             AttemptFailure::HttpStatus(status) => write!(f, "receiver answered HTTP {status}"),
             AttemptFailure::RequestFailed => f.write_str("the request failed"),
+            AttemptFailure::AuthFailed(why) => write!(f, "no access token: {why}"),
         }
     }
 }
@@ -67,12 +75,14 @@ mod tests {
             AttemptFailure::ConnectionFailed,
             AttemptFailure::HttpStatus(500),
             AttemptFailure::RequestFailed,
+            AttemptFailure::AuthFailed(AuthFailure::Timeout),
         ] {
             match failure {
                 AttemptFailure::Timeout
                 | AttemptFailure::ConnectionFailed
                 | AttemptFailure::HttpStatus(_)
-                | AttemptFailure::RequestFailed => {}
+                | AttemptFailure::RequestFailed
+                | AttemptFailure::AuthFailed(_) => {}
             }
             assert!(AttemptFailure::CODES.contains(&failure.code()));
         }

@@ -7,7 +7,8 @@ use core::fmt;
 
 use crate::error::SecretProblem;
 use crate::limits::{
-    ALL_CACHES, MAX_CACHES_PER_KEY, MAX_DELAY_SECONDS, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECONDS,
+    ALL_CACHES, MAX_AUTH_FIELD_CHARS, MAX_CACHES_PER_KEY, MAX_CUSTOM_HEADERS, MAX_DELAY_SECONDS,
+    MAX_DESCRIPTION_CHARS, MAX_GRACE_SECONDS, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES,
     MAX_NAME_CHARS, MAX_RATE_PER_SECOND, MAX_RETRIES, MAX_TIMEOUT_MS, MAX_TOPICS_PER_WEBHOOK,
     MAX_URL_BYTES, MIN_TIMEOUT_MS,
 };
@@ -48,6 +49,13 @@ pub enum ValidationError {
     /// `ordering: "fifo"` on a `sync` webhook, which is attempted inside each
     /// publish call and cannot wait for earlier messages.
     InvalidOrdering,
+    /// A webhook's `auth` that cannot be used.
+    InvalidAuth(AuthProblem),
+    /// A static header whose name is malformed, repeated, or one the
+    /// service sets itself.
+    InvalidHeaderName(HeaderNameProblem),
+    /// Too many static headers, or a value that cannot travel in a header.
+    InvalidHeaders(HeadersProblem),
     /// A published message larger than the limit.
     PayloadTooLarge {
         /// The limit, in bytes.
@@ -142,6 +150,41 @@ pub enum ScopeProblem {
     Permissions,
 }
 
+/// What is wrong with a webhook's `auth`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthProblem {
+    /// A field that is empty, too long, or holds control characters.
+    Field,
+    /// No client secret or password, and none held to keep.
+    MissingSecret,
+    /// A Basic user name with a colon, which Basic cannot carry.
+    ColonInUsername,
+}
+
+/// What is wrong with a static header's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderNameProblem {
+    /// Not an HTTP token, or longer than [`MAX_HEADER_NAME_BYTES`].
+    Malformed,
+    /// A name the service sets, or `authorization` beside `auth`.
+    Reserved,
+    /// The same name twice, in any case.
+    Repeated,
+}
+
+/// What is wrong with a webhook's static headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeadersProblem {
+    /// More than [`MAX_CUSTOM_HEADERS`].
+    TooMany,
+    /// A value longer than [`MAX_HEADER_VALUE_BYTES`], with characters other
+    /// than visible ASCII, space and tab, or with spaces at its ends.
+    Value,
+}
+
 /// A caller that may not do what it asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -180,6 +223,9 @@ impl ValidationError {
         "invalid_grace_period",
         "invalid_rate",
         "invalid_ordering",
+        "invalid_auth",
+        "invalid_header_name",
+        "invalid_headers",
         "payload_too_large",
     ];
 
@@ -200,6 +246,9 @@ impl ValidationError {
             ValidationError::InvalidGracePeriod => "invalid_grace_period",
             ValidationError::InvalidRate => "invalid_rate",
             ValidationError::InvalidOrdering => "invalid_ordering",
+            ValidationError::InvalidAuth(_) => "invalid_auth",
+            ValidationError::InvalidHeaderName(_) => "invalid_header_name",
+            ValidationError::InvalidHeaders(_) => "invalid_headers",
             ValidationError::PayloadTooLarge { .. } => "payload_too_large",
         }
     }
@@ -288,6 +337,11 @@ impl fmt::Display for ValidationError {
             ValidationError::InvalidOrdering => f.write_str(
                 "invalid ordering: a sync webhook is attempted inside each publish call and cannot be fifo",
             ),
+            ValidationError::InvalidAuth(problem) => write!(f, "invalid auth: {problem}"),
+            ValidationError::InvalidHeaderName(problem) => {
+                write!(f, "invalid header name: {problem}")
+            }
+            ValidationError::InvalidHeaders(problem) => write!(f, "invalid headers: {problem}"),
             ValidationError::PayloadTooLarge { limit } => {
                 crate::error::VerifyError::PayloadTooLarge { limit: *limit }.fmt(f)
             }
@@ -376,6 +430,48 @@ impl fmt::Display for ScopeProblem {
     }
 }
 
+impl fmt::Display for AuthProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthProblem::Field => write!(
+                f,
+                "each field holds 1 to {MAX_AUTH_FIELD_CHARS} characters without control characters"
+            ),
+            AuthProblem::MissingSecret => {
+                f.write_str("give clientSecret (oauth2) or password (basic)")
+            }
+            AuthProblem::ColonInUsername => f.write_str("a basic username cannot hold ':'"),
+        }
+    }
+}
+
+impl fmt::Display for HeaderNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderNameProblem::Malformed => write!(
+                f,
+                "a name is 1 to {MAX_HEADER_NAME_BYTES} characters of an HTTP token"
+            ),
+            HeaderNameProblem::Reserved => f.write_str(
+                "webhook-*, signature headers, content-type, content-length, user-agent and host are set by the service, and authorization by auth",
+            ),
+            HeaderNameProblem::Repeated => f.write_str("a name is given twice"),
+        }
+    }
+}
+
+impl fmt::Display for HeadersProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeadersProblem::TooMany => write!(f, "at most {MAX_CUSTOM_HEADERS} headers"),
+            HeadersProblem::Value => write!(
+                f,
+                "a value is at most {MAX_HEADER_VALUE_BYTES} bytes of visible ASCII, space and tab, not starting or ending with a space"
+            ),
+        }
+    }
+}
+
 impl fmt::Display for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -407,7 +503,7 @@ mod tests {
 
     /// One of each variant; the `match` fails to compile when a variant is
     /// added without a sample here.
-    fn samples() -> [ValidationError; 16] {
+    fn samples() -> [ValidationError; 19] {
         [
             ValidationError::InvalidName(NameKind::Cache),
             ValidationError::IdMismatch,
@@ -424,6 +520,9 @@ mod tests {
             ValidationError::InvalidGracePeriod,
             ValidationError::InvalidRate,
             ValidationError::InvalidOrdering,
+            ValidationError::InvalidAuth(AuthProblem::Field),
+            ValidationError::InvalidHeaderName(HeaderNameProblem::Reserved),
+            ValidationError::InvalidHeaders(HeadersProblem::TooMany),
             ValidationError::PayloadTooLarge { limit: 1 },
         ]
     }
@@ -447,6 +546,9 @@ mod tests {
                 | ValidationError::InvalidGracePeriod
                 | ValidationError::InvalidRate
                 | ValidationError::InvalidOrdering
+                | ValidationError::InvalidAuth(_)
+                | ValidationError::InvalidHeaderName(_)
+                | ValidationError::InvalidHeaders(_)
                 | ValidationError::PayloadTooLarge { .. } => {}
             }
             assert!(ValidationError::CODES.contains(&e.code()), "{}", e.code());

@@ -8,10 +8,13 @@
 
 pub mod access;
 mod attempt;
+mod auth;
+mod custom_headers;
 mod error;
 mod fanout;
 mod followup;
 mod health;
+mod idempotency;
 mod model;
 mod patch;
 mod post_url;
@@ -20,16 +23,27 @@ mod rotation;
 
 pub use crate::secret::{new_webhook_secret, validate_secret, verification_secret};
 pub use attempt::{AttemptFailure, is_success};
+pub use auth::{
+    AccessToken, AuthFailure, AuthInput, Basic, CheckedAuth, ClientAuth, DeliveryAuth, OAuth2,
+    TokenCache, TokenRefusal, TokenRequest, basic_authorization, bearer_authorization,
+    read_token_answer,
+};
+pub use custom_headers::validate_headers;
 pub use error::{
-    AccessError, NameKind, Needed, PrivateTarget, RetryProblem, ScopeProblem, TopicsProblem,
-    UrlProblem, ValidationError,
+    AccessError, AuthProblem, HeaderNameProblem, HeadersProblem, NameKind, Needed, PrivateTarget,
+    RetryProblem, ScopeProblem, TopicsProblem, UrlProblem, ValidationError,
 };
 pub use fanout::{FanOut, PublishOrigin, message_id, plan_fan_out};
 pub use followup::{GONE_REASON, NextStep, next_step, parse_retry_after};
 pub use health::DeliveryStats;
+pub use idempotency::{
+    IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyError, Repeat,
+    idempotency_key_expired, repeat_of, request_fingerprint, validate_idempotency_key,
+};
 pub use model::{
-    DeliveryMode, Destination, Ordering, WebhookConfig, WebhookId, WebhookInput, WebhookStatus,
-    validate_description, validate_max_rate, validate_name, validate_timeout_ms, validate_topics,
+    AuthSecret, DeliveryMode, Destination, Ordering, WebhookConfig, WebhookId, WebhookInput,
+    WebhookStatus, validate_description, validate_max_rate, validate_name, validate_timeout_ms,
+    validate_topics,
 };
 pub use patch::WebhookPatch;
 pub use post_url::{UrlPolicy, validate_post_url};

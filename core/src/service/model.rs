@@ -1,11 +1,14 @@
 //! The webhook model: what a user submits, and the validated configuration
 //! the service stores and delivers by.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use super::auth::{AuthInput, DeliveryAuth};
+use super::custom_headers::validate_headers;
 use super::error::{NameKind, TopicsProblem, UrlProblem, ValidationError};
 use super::post_url::{UrlPolicy, validate_post_url};
 use super::retry::RetryPolicy;
@@ -14,7 +17,7 @@ use crate::limits::{
     MAX_TOPICS_PER_WEBHOOK, MIN_TIMEOUT_MS,
 };
 use crate::scheme::Scheme;
-use crate::secret::validate_secret;
+use crate::secret::{SecretString, validate_secret};
 
 /// A webhook's identity: its cache (namespace) and its name in that cache.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -108,6 +111,11 @@ pub struct WebhookInput {
     pub description: Option<String>,
     /// A secret supplied by the user instead of a generated one.
     pub secret: Option<String>,
+    /// How deliveries authenticate to the endpoint; none when absent or
+    /// `null`.
+    pub auth: Option<AuthInput>,
+    /// Static headers added to every delivery.
+    pub headers: Option<BTreeMap<String, String>>,
 }
 
 /// A validated webhook configuration.
@@ -143,6 +151,41 @@ pub struct WebhookConfig {
     /// Set when the service disabled the webhook, with the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
+    /// How deliveries authenticate to the endpoint (its secret is held
+    /// apart, sealed, and never shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<DeliveryAuth>,
+    /// Static headers added to every delivery, names in lowercase.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// What a change does to the secret of a webhook's `auth` (client secret or
+/// password), which is sealed with the signing secrets.
+#[derive(Debug)]
+pub enum AuthSecret {
+    /// Keep the one held.
+    Keep,
+    /// Hold this one.
+    Set(SecretString),
+    /// Hold none: the webhook has no `auth`.
+    Remove,
+}
+
+impl AuthSecret {
+    /// Carries a held secret over to a new set of secrets.
+    pub fn of_held(held: Option<&SecretString>) -> Self {
+        held.map_or(AuthSecret::Remove, |secret| AuthSecret::Set(secret.clone()))
+    }
+
+    /// The secret from a checked `auth`, or `Remove` without one.
+    pub(crate) fn of(checked: Option<Option<SecretString>>) -> Self {
+        match checked {
+            None => AuthSecret::Remove,
+            Some(None) => AuthSecret::Keep,
+            Some(Some(secret)) => AuthSecret::Set(secret),
+        }
+    }
 }
 
 impl WebhookInput {
@@ -154,6 +197,20 @@ impl WebhookInput {
         name: &str,
         policy: UrlPolicy,
     ) -> Result<WebhookConfig, ValidationError> {
+        self.check(cache, name, None, policy)
+            .map(|(config, _)| config)
+    }
+
+    /// Like [`validate`](Self::validate), over a webhook whose `auth` is
+    /// `current_auth` (whose secret a request may keep by leaving it out),
+    /// and says what becomes of the `auth` secret.
+    pub fn check(
+        self,
+        cache: &str,
+        name: &str,
+        current_auth: Option<&DeliveryAuth>,
+        policy: UrlPolicy,
+    ) -> Result<(WebhookConfig, AuthSecret), ValidationError> {
         validate_name(cache, NameKind::Cache)?;
         validate_name(name, NameKind::Webhook)?;
         if let Some(id) = &self.id
@@ -181,6 +238,15 @@ impl WebhookInput {
         if let Some(rate) = self.max_rate_per_second {
             validate_max_rate(rate)?;
         }
+        let auth = self
+            .auth
+            .map(|auth| auth.check(current_auth, policy))
+            .transpose()?;
+        let headers = validate_headers(self.headers.unwrap_or_default(), auth.is_some())?;
+        let (auth, auth_secret) = match auth {
+            Some((auth, secret)) => (Some(auth), AuthSecret::of(Some(secret))),
+            None => (None, AuthSecret::Remove),
+        };
         let config = WebhookConfig {
             id: WebhookId {
                 cache_name: cache.into(),
@@ -200,9 +266,11 @@ impl WebhookInput {
             max_rate_per_second: self.max_rate_per_second,
             description,
             disabled_reason: None,
+            auth,
+            headers,
         };
         config.check_combination()?;
-        Ok(config)
+        Ok((config, auth_secret))
     }
 }
 

@@ -1,16 +1,19 @@
 //! Changing a webhook: partial updates (PATCH) and replacement (PUT over an
 //! existing webhook).
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Deserializer};
 
+use super::auth::AuthInput;
+use super::custom_headers::validate_headers;
 use super::error::ValidationError;
 use super::model::given_topics;
 use super::model::{
-    DeliveryMode, Destination, Ordering, WebhookConfig, WebhookInput, validate_description,
-    validate_max_rate, validate_timeout_ms, validate_topics,
+    AuthSecret, DeliveryMode, Destination, Ordering, WebhookConfig, WebhookInput,
+    validate_description, validate_max_rate, validate_timeout_ms, validate_topics,
 };
 use super::post_url::{UrlPolicy, validate_post_url};
 use super::retry::RetryPolicy;
@@ -46,6 +49,11 @@ pub struct WebhookPatch {
     pub max_rate_per_second: Option<Option<u32>>,
     /// New description.
     pub description: Option<String>,
+    /// New `auth`; `Some(None)` (JSON `null`) removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub auth: Option<Option<AuthInput>>,
+    /// New static headers, replacing all of them (`{}` removes them).
+    pub headers: Option<BTreeMap<String, String>>,
 }
 
 /// A field that is present, `null` included: `null` (clear) stays apart
@@ -70,6 +78,16 @@ impl WebhookPatch {
         current: &WebhookConfig,
         policy: UrlPolicy,
     ) -> Result<WebhookConfig, ValidationError> {
+        self.check(current, policy).map(|(config, _)| config)
+    }
+
+    /// Like [`apply`](Self::apply), and says what becomes of the `auth`
+    /// secret.
+    pub fn check(
+        self,
+        current: &WebhookConfig,
+        policy: UrlPolicy,
+    ) -> Result<(WebhookConfig, AuthSecret), ValidationError> {
         check_scheme(self.scheme, current.scheme)?;
         let mut next = current.clone();
         if let Some(topics) = given_topics(self.topics, self.topic_name)? {
@@ -112,8 +130,22 @@ impl WebhookPatch {
             validate_description(&description)?;
             next.description = description;
         }
+        let auth_secret = match self.auth {
+            None => AuthSecret::Keep,
+            Some(None) => {
+                next.auth = None;
+                AuthSecret::Remove
+            }
+            Some(Some(input)) => {
+                let (auth, secret) = input.check(current.auth.as_ref(), policy)?;
+                next.auth = Some(auth);
+                AuthSecret::of(Some(secret))
+            }
+        };
+        let headers = self.headers.unwrap_or_else(|| next.headers.clone());
+        next.headers = validate_headers(headers, next.auth.is_some())?;
         next.check_combination()?;
-        Ok(next)
+        Ok((next, auth_secret))
     }
 }
 
@@ -121,14 +153,31 @@ impl WebhookInput {
     /// Validates a create-or-replace request over the existing webhook
     /// `current`: the scheme must stay the same (absent means unchanged).
     pub fn replace(
-        mut self,
+        self,
         current: &WebhookConfig,
         policy: UrlPolicy,
     ) -> Result<WebhookConfig, ValidationError> {
+        self.check_replace(current, policy)
+            .map(|(config, _)| config)
+    }
+
+    /// Like [`replace`](Self::replace), and says what becomes of the `auth`
+    /// secret (an `auth` of the same type may leave its secret out to keep
+    /// the one held).
+    pub fn check_replace(
+        mut self,
+        current: &WebhookConfig,
+        policy: UrlPolicy,
+    ) -> Result<(WebhookConfig, AuthSecret), ValidationError> {
         check_scheme(self.scheme, current.scheme)?;
         self.scheme = Some(current.scheme);
         let id = &current.id;
-        self.validate(&id.cache_name, &id.webhook_name, policy)
+        self.check(
+            &id.cache_name,
+            &id.webhook_name,
+            current.auth.as_ref(),
+            policy,
+        )
     }
 }
 

@@ -6,18 +6,22 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
+use super::model::AuthSecret;
 use crate::limits::{MAX_GRACE_SECONDS, MAX_SECRETS};
 use crate::scheme::Scheme;
 use crate::secret::SecretString;
 
-/// A webhook's signing secrets. Serializes the secrets themselves: the
-/// service seals the whole value before storing it.
+/// A webhook's signing secrets, and the secret of its `auth` (client secret
+/// or password). Serializes the secrets themselves: the service seals the
+/// whole value before storing it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookSecrets {
     current: SecretString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     retired: Vec<RetiredSecret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auth: Option<SecretString>,
 }
 
 /// A secret replaced by a rotation, valid until its grace period ends.
@@ -34,6 +38,21 @@ impl WebhookSecrets {
         WebhookSecrets {
             current,
             retired: Vec::new(),
+            auth: None,
+        }
+    }
+
+    /// The secret of the webhook's `auth`, if it has one.
+    pub fn auth_secret(&self) -> Option<&SecretString> {
+        self.auth.as_ref()
+    }
+
+    /// Applies what a change does to the `auth` secret.
+    pub fn change_auth_secret(&mut self, change: AuthSecret) {
+        match change {
+            AuthSecret::Keep => {}
+            AuthSecret::Set(secret) => self.auth = Some(secret),
+            AuthSecret::Remove => self.auth = None,
         }
     }
 

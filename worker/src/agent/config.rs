@@ -16,8 +16,8 @@ use std::rc::Rc;
 
 use edgehooks_core::service::access::OPERATOR_TOKEN_ID;
 use edgehooks_core::service::{
-    DeliveryStats, WebhookConfig, WebhookInput, WebhookPatch, WebhookSecrets, WebhookStatus,
-    new_webhook_secret, validate_secret, verification_secret,
+    AuthSecret, DeliveryStats, WebhookConfig, WebhookInput, WebhookPatch, WebhookSecrets,
+    WebhookStatus, new_webhook_secret, validate_secret, verification_secret,
 };
 use edgehooks_core::{Message, Scheme, SecretString};
 use futures_util::{StreamExt, stream};
@@ -26,7 +26,7 @@ use serde_json::json;
 use worker::Response;
 
 use super::client::owner;
-use super::state::{Agent, CachedSigner, StoredWebhook};
+use super::state::{Agent, CachedSigner, Signer, StoredWebhook};
 use super::{log, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text, no_content, parse_json};
@@ -127,21 +127,27 @@ pub(super) async fn put(
         return Err(ApiError::already_exists());
     }
     let now = now_ms();
-    let (config, secrets, created_at) = match &previous {
+    let (config, mut secrets, created_at, auth_secret) = match &previous {
         Some(old) => {
-            let config = input.replace(&old.config, policy)?;
+            let (config, auth_secret) = input.check_replace(&old.config, policy)?;
+            let held = sealer.open(&old.sealed_secrets, &old.owner())?;
             let secrets = match supplied {
-                Some(secret) => WebhookSecrets::new(new_secret(config.scheme, Some(secret))?),
-                None => sealer.open(&old.sealed_secrets, &old.owner())?,
+                Some(secret) => {
+                    let mut fresh = WebhookSecrets::new(new_secret(config.scheme, Some(secret))?);
+                    fresh.change_auth_secret(AuthSecret::of_held(held.auth_secret()));
+                    fresh
+                }
+                None => held,
             };
-            (config, secrets, old.created_at)
+            (config, secrets, old.created_at, auth_secret)
         }
         None => {
-            let config = input.validate(cache, name, policy)?;
+            let (config, auth_secret) = input.check(cache, name, None, policy)?;
             let secrets = WebhookSecrets::new(new_secret(config.scheme, supplied)?);
-            (config, secrets, now)
+            (config, secrets, now, auth_secret)
         }
     };
+    secrets.change_auth_secret(auth_secret);
     let generation = match &previous {
         Some(old) => old.generation,
         None => (lineage(agent)?.generation + 1).max(now),
@@ -168,7 +174,14 @@ pub(super) async fn patch(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let patch: WebhookPatch = parse_json(body, false)?;
     let _change = agent.changes.lock().await;
     let mut stored = (*agent.existing()?).clone();
-    stored.config = patch.apply(&stored.config, url_policy(&agent.env))?;
+    let (config, auth_secret) = patch.check(&stored.config, url_policy(&agent.env))?;
+    stored.config = config;
+    if !matches!(auth_secret, AuthSecret::Keep) {
+        let sealer = sealer(agent)?;
+        let mut secrets = sealer.open(&stored.sealed_secrets, &stored.owner())?;
+        secrets.change_auth_secret(auth_secret);
+        stored.sealed_secrets = sealer.seal(&secrets, &stored.owner())?;
+    }
     stored.updated_at = now_ms();
     let receiving = stored.config.receiving();
     let (cache, name) = names(&stored);
@@ -267,11 +280,7 @@ pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
 
 /// The signer of `stored` at `now_ms`: its secrets opened once per
 /// revision, not once per attempt.
-pub(super) fn signer(
-    agent: &Agent,
-    stored: &StoredWebhook,
-    now_ms: u64,
-) -> ApiResult<Rc<edgehooks_core::Webhook>> {
+pub(super) fn signer(agent: &Agent, stored: &StoredWebhook, now_ms: u64) -> ApiResult<Rc<Signer>> {
     if let Some(cached) = agent.signer.borrow().as_ref()
         && cached.revision == stored.revision
         && now_ms < cached.valid_until
@@ -280,10 +289,17 @@ pub(super) fn signer(
     }
     let secrets = sealer(agent)?.open(&stored.sealed_secrets, &stored.owner())?;
     let scheme = stored.config.scheme;
-    let signer = Rc::new(
+    let webhook =
         edgehooks_core::Webhook::with_secrets(scheme, &secrets.signing_secrets(scheme, now_ms))
-            .map_err(|err| ApiError::internal("a stored secret does not parse", err))?,
-    );
+            .map_err(|err| ApiError::internal("a stored secret does not parse", err))?;
+    let auth_secret = secrets.auth_secret().cloned();
+    if stored.config.auth.is_some() && auth_secret.is_none() {
+        return Err(ApiError::internal("auth without its secret", "none held"));
+    }
+    let signer = Rc::new(Signer {
+        webhook,
+        auth_secret,
+    });
     *agent.signer.borrow_mut() = Some(CachedSigner {
         revision: stored.revision,
         valid_until: secrets.signing_changes_at(now_ms).unwrap_or(u64::MAX),

@@ -23,16 +23,15 @@ use edgehooks_core::{Envelope, delivery_id};
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Delay, Response};
 
-use super::client::Handoff;
+use super::client::{Handoff, ReplayWindow};
 use super::config;
 use super::log;
 use super::outbox::{self, GiveUp};
 use super::state::{Agent, Due, StoredWebhook, Ticket};
-use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, Target, attempt};
+use crate::attempt::{AttemptError, AttemptRecord, Attempted, Outcome, attempt};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json};
 use crate::platform::{
@@ -71,9 +70,20 @@ pub(super) async fn work(agent: &Agent) {
         }
     };
     agent.delivering.set(false);
-    if let Some(at) = next
-        && let Err(err) = agent.wake_at(at).await
-    {
+    // The watchdog set while the task ran gives way to the next due time
+    // or retention sweep, or to no alarm at all: an idle webhook with
+    // nothing kept is not woken.
+    let sweep = agent.webhook().map(|_| agent.next_sweep.get());
+    let next = match (next, sweep) {
+        (Some(due), Some(sweep)) => Some(due.min(sweep)),
+        (due, sweep) => due.or(sweep),
+    };
+    let mut set = agent.replace_alarm(next).await;
+    if set.is_ok() && agent.delivering.get() {
+        // A task started meanwhile: it keeps its watchdog.
+        set = agent.wake_at(now_ms() + WATCHDOG_MS).await;
+    }
+    if let Err(err) = set {
         worker::console_error!("webhook deliveries: setting the alarm: {}", err.message);
     }
 }
@@ -248,15 +258,12 @@ fn start(
     };
     let policy = url_policy(&agent.env);
     let webhook = Rc::clone(webhook);
+    let tokens = Rc::clone(&agent.tokens);
     async move {
         let delivery_id = delivery_id(&id, &webhook.config.id.webhook_name);
         let attempted = match signer {
             Ok(signer) => {
-                let target = Target {
-                    config: &webhook.config,
-                    signer: &signer,
-                    delivery_id,
-                };
+                let target = signer.target(&webhook, &tokens, policy, delivery_id);
                 attempt(&target, envelope, number, policy).await
             }
             Err(err) => not_signed(&webhook.config.id.webhook_name, &envelope, number, now, err),
@@ -456,14 +463,16 @@ pub(super) async fn test(agent: &Agent, token_id: &str) -> ApiResult<Response> {
     let id = &stored.config.id;
     let now = now_ms();
     let signer = config::signer(agent, &stored, now)?;
-    let target = Target {
-        config: &stored.config,
-        signer: &signer,
-        delivery_id: delivery_id(
+    let policy = url_policy(&agent.env);
+    let target = signer.target(
+        &stored,
+        &agent.tokens,
+        policy,
+        delivery_id(
             &format!("test/{}/{}/{now}", id.cache_name, id.webhook_name),
             &id.webhook_name,
         ),
-    };
+    );
     let text = json!({"type": "edgehooks.test", "webhook": id.webhook_name}).to_string();
     let envelope = Envelope {
         cache: id.cache_name.clone(),
@@ -475,29 +484,29 @@ pub(super) async fn test(agent: &Agent, token_id: &str) -> ApiResult<Response> {
         token_id: token_id.to_owned(),
         message: edgehooks_core::Message::Text(text),
     };
-    let attempted = attempt(&target, envelope, 1, url_policy(&agent.env)).await;
+    let attempted = attempt(&target, envelope, 1, policy).await;
     log::append(agent, &attempted.record, false)?;
     json_response(200, &attempted.record)
 }
 
-/// The body of a replay.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ReplayInput {
-    /// Only messages given up at or after this time (ms).
-    #[serde(default)]
-    since: u64,
-}
-
-/// `POST .../replay`: every message given up (since a time) is pending
-/// again, with a fresh schedule and its original `webhook-id`.
+/// `POST /requeue`: the messages of a [`ReplayWindow`] are pending again,
+/// due now with a fresh schedule and their original `webhook-id`; replies
+/// how many (`replayed`), of which `undelivered` were waiting or given up
+/// and `delivered` had been delivered.
 pub(super) async fn replay(agent: &Rc<Agent>, body: &[u8]) -> ApiResult<Response> {
-    let input: ReplayInput = parse_json(body, true)?;
+    let window: ReplayWindow = parse_json(body, false)?;
     agent.existing()?;
-    let replayed = outbox::replay(agent, input.since, now_ms())?;
-    if replayed > 0 {
+    let (undelivered, delivered) = outbox::requeue(agent, &window, now_ms())?;
+    if undelivered + delivered > 0 {
         agent.wake_at(now_ms() + WATCHDOG_MS).await?;
         start_task(agent);
     }
-    json_response(200, &json!({ "replayed": replayed }))
+    json_response(
+        200,
+        &json!({
+            "replayed": undelivered + delivered,
+            "undelivered": undelivered,
+            "delivered": delivered,
+        }),
+    )
 }

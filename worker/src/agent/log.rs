@@ -1,31 +1,40 @@
-//! A webhook's attempt log (its newest 1000 attempts) and delivery
-//! statistics.
+//! A webhook's attempt log (its newest 1000 attempts, none older than the
+//! deployment's retention) and delivery statistics.
 //!
 //! Table `attempts` (`n`: the attempt's number in the log, `record`: the
 //! attempt as the API shows it, `stats`: the counters after it, so logging
-//! and counting are one statement). A cursor is `attempt/` and the twelve
-//! digits of the last `n` of a page.
+//! and counting are one statement). When the retention sweep removes
+//! entries, the counters are also kept in `meta` (`counters`), so they
+//! outlive the log. A cursor is `attempt/` and the twelve digits of the
+//! last `n` of a page.
 
 use edgehooks_core::service::DeliveryStats;
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
+use super::client::{ATTEMPT_CURSOR, AttemptFilter, cursor, cursor_position};
+use super::outbox;
 use super::state::Agent;
 use crate::attempt::AttemptRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text};
-use crate::sql::{Sql, as_text, as_u64, int};
+use crate::sql::{Sql, Value, as_text, as_u64, int};
 
 /// Attempts kept per webhook.
 const KEPT: u64 = 1000;
-/// Where a cursor's number starts.
-const CURSOR_PREFIX: &str = "attempt/";
 
 /// A page of the attempt log, newest first.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct AttemptPage {
     pub(crate) attempts: Vec<AttemptRecord>,
     pub(crate) cursor: Option<String>,
+}
+
+/// The counters as of log entry `n`, kept apart from the log.
+#[derive(Serialize, Deserialize)]
+struct Counters {
+    n: u64,
+    stats: DeliveryStats,
 }
 
 pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
@@ -37,24 +46,34 @@ pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
     .map(drop)
 }
 
-/// The number of the newest attempt in the log (0 when it is empty) and
-/// the counters after it.
+/// The number of the newest attempt logged (0 before the first) and the
+/// counters after it: from the log, or from `meta` when the retention
+/// sweep removed the newest entries.
 pub(super) fn newest(sql: &Sql) -> ApiResult<(u64, DeliveryStats)> {
     let rows = sql.raw(
         "SELECT n, stats FROM attempts ORDER BY n DESC LIMIT 1",
         vec![],
     )?;
-    let Some(row) = rows.first().filter(|r| r.len() == 2) else {
-        return Ok((0, DeliveryStats::default()));
+    let logged = match rows.first().filter(|r| r.len() == 2) {
+        Some(row) => Some(Counters {
+            n: as_u64(&row[0]),
+            stats: serde_json::from_str(&as_text(&row[1]))
+                .map_err(|e| ApiError::internal("reading statistics", e))?,
+        }),
+        None => None,
     };
-    let stats = serde_json::from_str(&as_text(&row[1]))
-        .map_err(|e| ApiError::internal("reading statistics", e))?;
-    Ok((as_u64(&row[0]), stats))
+    let kept = sql.meta::<Counters>("counters")?;
+    let newest = match (logged, kept) {
+        (Some(logged), Some(kept)) if kept.n > logged.n => Some(kept),
+        (Some(logged), _) => Some(logged),
+        (None, kept) => kept,
+    };
+    Ok(newest.map_or((0, DeliveryStats::default()), |c| (c.n, c.stats)))
 }
 
 /// Logs `record` (the oldest attempt past the newest 1000 goes); when
 /// `counted` (not a test event) it also counts in the statistics, which are
-/// returned.
+/// returned, and a failure is noted on its message in the outbox.
 pub(super) fn append(
     agent: &Agent,
     record: &AttemptRecord,
@@ -64,6 +83,10 @@ pub(super) fn append(
     let mut stats = agent.stats.borrow_mut();
     if counted {
         stats.record_attempt(record.delivered, record.sent_at);
+        if let Some(error) = record.error.as_ref().filter(|_| !record.delivered) {
+            let error = json_text(error, "writing attempt")?;
+            outbox::note_error(agent, &record.topic, record.topic_sequence_number, error)?;
+        }
     }
     agent.sql.exec(
         "INSERT INTO attempts (n, record, stats) VALUES (?, ?, ?)",
@@ -90,44 +113,90 @@ struct Logged {
 
 /// Whether `cursor` is one a page of the attempt log gave out.
 pub(crate) fn valid_cursor(cursor: &str) -> bool {
-    cursor_position(cursor).is_some()
+    cursor_position(ATTEMPT_CURSOR, cursor).is_some()
 }
 
-/// The log position a cursor stands for, if it is one a page gave out.
-fn cursor_position(cursor: &str) -> Option<u64> {
-    cursor
-        .strip_prefix(CURSOR_PREFIX)
-        .filter(|digits| digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|digits| digits.parse().ok())
-}
-
-/// A page of `limit` attempts, newest first, before `cursor`.
-pub(super) fn page(sql: &Sql, limit: u64, cursor: Option<&str>) -> ApiResult<Response> {
-    let before = match cursor {
+/// A page of `limit` attempts that pass `filter`, newest first, before
+/// `cursor`.
+pub(super) fn page(
+    sql: &Sql,
+    limit: u64,
+    cursor_text: Option<&str>,
+    filter: &AttemptFilter,
+) -> ApiResult<Response> {
+    let before = match cursor_text {
         None => u64::MAX >> 12,
-        Some(cursor) => cursor_position(cursor).ok_or_else(ApiError::invalid_cursor)?,
+        Some(text) => cursor_position(ATTEMPT_CURSOR, text).ok_or_else(ApiError::invalid_cursor)?,
     };
     let limit = limit.clamp(1, 100);
+    // -1: any outcome; 1: delivered; 0: failed (`json_extract` reads a
+    // JSON boolean as 1 or 0).
+    let outcome: Value = filter.delivered.map_or(-1, i32::from).into();
     let mut rows: Vec<Logged> = sql.rows(
-        "SELECT n, record FROM attempts WHERE n < ? ORDER BY n DESC LIMIT ?",
-        vec![int(before), int(limit + 1)],
+        "SELECT n, record FROM attempts WHERE n < ? \
+         AND (? = -1 OR json_extract(record, '$.delivered') = ?) \
+         AND json_extract(record, '$.sentAt') BETWEEN ? AND ? \
+         ORDER BY n DESC LIMIT ?",
+        vec![
+            int(before),
+            outcome.clone(),
+            outcome,
+            int(filter.since),
+            int(filter.until),
+            int(limit + 1),
+        ],
     )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let cursor = more
-        .then(|| rows.last().map(|r| format!("{CURSOR_PREFIX}{:012}", r.n)))
+    let next = more
+        .then(|| rows.last().map(|r| cursor(ATTEMPT_CURSOR, r.n)))
         .flatten();
     let attempts = rows
         .iter()
         .map(|r| serde_json::from_str(&r.record))
         .collect::<Result<_, _>>()
         .map_err(|e| ApiError::internal("reading attempts", e))?;
-    json_response(200, &AttemptPage { attempts, cursor })
+    json_response(
+        200,
+        &AttemptPage {
+            attempts,
+            cursor: next,
+        },
+    )
+}
+
+/// Removes up to `batch` of the oldest entries sent before `cutoff` (ms);
+/// returns whether a whole batch went (more may be due). The counters are
+/// kept in `meta` first.
+pub(super) fn sweep(agent: &Agent, cutoff: u64, batch: u64) -> ApiResult<bool> {
+    let removed = agent.sql.exec(
+        "DELETE FROM attempts WHERE n IN (SELECT n FROM attempts ORDER BY n LIMIT ?) \
+         AND json_extract(record, '$.sentAt') < ? RETURNING n",
+        vec![int(batch), int(cutoff)],
+    )?;
+    if removed > 0 {
+        let counters = Counters {
+            n: agent.last_logged.get(),
+            stats: agent.stats.borrow().clone(),
+        };
+        agent.sql.set_meta("counters", &counters)?;
+    }
+    Ok(removed as u64 == batch)
+}
+
+/// When the oldest entry was sent, if the log holds any.
+pub(super) fn oldest(sql: &Sql) -> ApiResult<Option<u64>> {
+    let rows = sql.raw(
+        "SELECT json_extract(record, '$.sentAt') FROM attempts ORDER BY n LIMIT 1",
+        vec![],
+    )?;
+    Ok(rows.first().and_then(|row| row.first()).map(as_u64))
 }
 
 /// Forgets every attempt and counter (the webhook is gone).
 pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
     agent.sql.exec("DELETE FROM attempts", vec![])?;
+    agent.sql.delete_meta("counters")?;
     agent.last_logged.set(0);
     *agent.stats.borrow_mut() = DeliveryStats::default();
     Ok(())

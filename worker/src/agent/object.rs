@@ -1,20 +1,30 @@
 //! The `WebhookAgent` Durable Object, one per `cache/webhook`: routing of
-//! its protocol, reading its state once, and its alarm.
+//! its protocol, reading its state once, its alarm, and the retention
+//! sweep the alarm makes.
 //!
 //! SQLite tables: `meta` (`webhook`: the stored webhook; `lineage`: the
 //! last generation and revision given, kept across deletes; `sync`: topic
-//! and index updates still to make; `paused_until`), `outbox`, `received`
-//! and `attempts` (see `outbox` and `log`).
+//! and index updates still to make; `paused_until`; `counters`;
+//! `outbox_version`), `outbox`, `delivered`, `received` and `attempts`
+//! (see `outbox` and `log`).
 
 use std::rc::Rc;
 
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
+use super::client::AttemptFilter;
 use super::state::{Agent, StoredWebhook};
 use super::{config, deliver, log, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{query, request_body, required_query};
-use crate::platform::{now_ms, random_bytes};
+use crate::platform::{now_ms, random_bytes, retention_ms};
+
+/// Rows of each kind one retention sweep removes at most.
+const SWEEP_BATCH: u64 = 256;
+/// How soon a sweep that stopped at a batch's end goes on.
+const GO_ON_MS: u64 = 1_000;
+/// The longest sweeps are apart while something is kept.
+const MAX_SPACING_MS: u64 = 3_600_000;
 
 /// One instance per `cache/webhook`.
 #[durable_object(alarm)]
@@ -31,10 +41,12 @@ impl DurableObject for WebhookAgent {
 
     /// The management operations (`PUT`, `PATCH`, `GET`, `DELETE
     /// /webhook`, `GET /secret`, `POST /secret/rotate`, `POST /test`,
-    /// `GET /attempts`, `POST /replay`), each answered as the API answers
-    /// it, and the delivery operations `POST /enqueue` (hand-offs from a
-    /// topic) and `POST /deliver` (a sync delivery). Every call names the
-    /// webhook: `?cache=&name=`.
+    /// `GET /attempts?limit=&cursor=&status=&since=&until=`,
+    /// `GET /undelivered?limit=&cursor=`, `POST /requeue` with a
+    /// `ReplayWindow`), each answered as the API answers it, and the
+    /// delivery operations `POST /enqueue` (hand-offs from a topic) and
+    /// `POST /deliver` (a sync delivery). Every call names the webhook:
+    /// `?cache=&name=`.
     async fn fetch(&self, req: Request) -> Result<Response> {
         match self.route(req).await {
             Ok(response) => Ok(response),
@@ -42,10 +54,10 @@ impl DurableObject for WebhookAgent {
         }
     }
 
-    /// Finishes an interrupted change, and makes due attempts unless a
-    /// delivery task is already at work. Failures never escape (the
-    /// platform retries a failing alarm only a few times): the run sets its
-    /// own next alarm.
+    /// Finishes an interrupted change, makes due attempts unless a
+    /// delivery task is already at work, and removes what outlived the
+    /// retention. Failures never escape (the platform retries a failing
+    /// alarm only a few times): the run sets its own next alarm.
     async fn alarm(&self) -> Result<Response> {
         let agent = &self.agent;
         agent.alarm_at.set(None);
@@ -53,6 +65,7 @@ impl DurableObject for WebhookAgent {
             worker::console_error!("webhook alarm: {}", err.message);
             return Response::empty();
         }
+        self.sweep_if_due();
         if agent.delivering.replace(true) {
             agent.again.set(true);
             if let Err(err) = agent.wake_at(now_ms() + deliver::WATCHDOG_MS).await {
@@ -60,6 +73,12 @@ impl DurableObject for WebhookAgent {
             }
         } else {
             deliver::work(agent).await;
+        }
+        // The alarm that went off is spent, so a later one may be set.
+        if agent.webhook().is_some()
+            && let Err(err) = agent.wake_at(self.agent.next_sweep.get()).await
+        {
+            worker::console_error!("webhook alarm: {}", err.message);
         }
         Response::empty()
     }
@@ -87,20 +106,81 @@ impl WebhookAgent {
             (Method::Post, "/secret/rotate") => config::rotate(agent, &body).await,
             (Method::Post, "/test") => {
                 let token_id = required_query(&req, "tokenId")?;
-                deliver::test(agent, &token_id).await
+                let reply = deliver::test(agent, &token_id).await;
+                self.kept().await?;
+                reply
             }
             (Method::Get, "/attempts") => {
                 let limit = query(&req, "limit")?.and_then(|l| l.parse().ok());
                 let cursor = query(&req, "cursor")?;
+                let filter = AttemptFilter::from_query(|name| query(&req, name))?;
                 agent.existing()?;
-                log::page(&agent.sql, limit.unwrap_or(50), cursor.as_deref())
+                log::page(&agent.sql, limit.unwrap_or(50), cursor.as_deref(), &filter)
             }
-            (Method::Post, "/replay") => deliver::replay(agent, &body).await,
+            (Method::Get, "/undelivered") => {
+                let limit = query(&req, "limit")?.and_then(|l| l.parse().ok());
+                let cursor = query(&req, "cursor")?;
+                outbox::page(agent, limit.unwrap_or(50), cursor.as_deref())
+            }
+            (Method::Post, "/requeue") => deliver::replay(agent, &body).await,
             (Method::Post, "/enqueue") => deliver::enqueue(agent, &body).await,
-            (Method::Post, "/deliver") => deliver::deliver_now(agent, &body).await,
+            (Method::Post, "/deliver") => {
+                let reply = deliver::deliver_now(agent, &body).await;
+                self.kept().await?;
+                reply
+            }
             _ => Err(ApiError::not_found("no such webhook operation")),
         }
     }
+
+    /// A sweep, if one is due; plans the next one.
+    fn sweep_if_due(&self) {
+        let now = now_ms();
+        if now < self.agent.next_sweep.get() {
+            return;
+        }
+        let next = sweep(&self.agent, now).unwrap_or_else(|err| {
+            worker::console_error!("webhook retention: {}", err.message);
+            now + GO_ON_MS
+        });
+        self.agent.next_sweep.set(next);
+    }
+
+    /// An attempt was logged outside the delivery task (which sets the
+    /// alarm itself): the next alarm sweeps. Unless an alarm is set, one
+    /// is set soon (never later: an alarm set before a restart may be due
+    /// sooner).
+    async fn kept(&self) -> ApiResult<()> {
+        self.agent
+            .next_sweep
+            .set(self.agent.next_sweep.get().min(now_ms()));
+        if self.agent.alarm_at.get().is_none() {
+            self.agent.wake_at(now_ms() + deliver::WATCHDOG_MS).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes a batch of the attempt log, given-up messages and delivered
+/// bodies older than the retention; returns when to sweep next: soon if a
+/// batch was full, else when the oldest left expires (or one retention
+/// ahead, when nothing is kept), never sooner than a tenth of the
+/// retention (at most an hour) from now.
+fn sweep(agent: &Agent, now: u64) -> ApiResult<u64> {
+    let retention = retention_ms(&agent.env);
+    let cutoff = now.saturating_sub(retention);
+    let log_full = log::sweep(agent, cutoff, SWEEP_BATCH)?;
+    let outbox_full = outbox::sweep(&agent.sql, cutoff, SWEEP_BATCH)?;
+    if log_full || outbox_full {
+        return Ok(now + GO_ON_MS);
+    }
+    let oldest = [log::oldest(&agent.sql)?, outbox::oldest_kept(&agent.sql)?]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now);
+    let spacing = (retention / 10).clamp(100, MAX_SPACING_MS);
+    Ok((oldest + retention).max(now + spacing))
 }
 
 /// Creates the tables and reads the stored state, once per object

@@ -1,22 +1,36 @@
 //! A webhook's outbox: every message it owes, stored before the hand-off is
 //! acknowledged, until it is delivered; then, if it could not be, kept as
 //! given up (dead-lettered, timed out, gone, or held back while the webhook
-//! was switched off) for replay.
+//! was switched off) for replay. A delivered message's body is kept too,
+//! for a replay of everything.
 //!
 //! Tables: `outbox` (one row per message: its envelope's parts, whether a
-//! topic handed it off, attempts made, when it is due, and when and why it
-//! was given up), and `received` (per topic, the highest sequence number
-//! taken by hand-off, kept by a trigger: topics hand off in order, so
-//! anything at or below it is a repeat). The object also keeps the number
-//! of pending rows in memory, exact after every change, so a caught-up
-//! webhook looks nothing up.
+//! topic handed it off, attempts made, when it is due, when and why it was
+//! given up, and its last failure), `delivered` (the delivered messages'
+//! envelope parts and when they were delivered), and `received` (per
+//! topic, the highest sequence number taken by hand-off, kept by a
+//! trigger: topics hand off in order, so anything at or below it is a
+//! repeat). The object also keeps the number of pending rows in memory,
+//! exact after every change, so a caught-up webhook looks nothing up.
+//!
+//! Given-up and delivered messages are removed once older than the
+//! deployment's retention (since they were given up or delivered), and
+//! delivered bodies past [`MAX_KEPT_DELIVERED_BYTES`], oldest first, by
+//! the retention sweep. A replay re-queues a window of them in one
+//! statement per kind. A cursor of the undelivered list is `message/` and
+//! the twelve digits of the last row id of a page.
 
-use edgehooks_core::Message;
-use serde::Deserialize;
+use edgehooks_core::limits::MAX_KEPT_DELIVERED_BYTES;
+use edgehooks_core::service::message_id;
+use edgehooks_core::{Message, delivery_id};
+use serde::{Deserialize, Serialize};
+use worker::Response;
 
-use super::client::Handed;
+use super::client::{Handed, MESSAGE_CURSOR, ReplayWindow, cursor, cursor_position};
 use super::state::{Agent, Due, Ticket};
 use crate::error::{ApiError, ApiResult};
+use crate::http::json_response;
+use crate::platform::now_ms;
 use crate::sql::{Sql, Value, as_text, as_u64, int, into_bytes};
 
 /// Outbox rows per insert statement (8 values each; at most 100 a
@@ -62,8 +76,22 @@ pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
          WHEN NEW.handed = 1 BEGIN \
          INSERT INTO received (topic, last_seq) VALUES (NEW.topic, NEW.seq) \
          ON CONFLICT (topic) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq); END",
+        "CREATE TABLE IF NOT EXISTS delivered (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, \
+         seq INTEGER NOT NULL, published_at INTEGER NOT NULL, token_id TEXT NOT NULL, \
+         body BLOB NOT NULL, is_text INTEGER NOT NULL, size INTEGER NOT NULL, \
+         delivered_at INTEGER NOT NULL)",
     ] {
         sql.exec(statement, vec![])?;
+    }
+    // Version 2 notes each message's last failure (`last_error`), found by
+    // topic and number.
+    if sql.meta::<u32>("outbox_version")?.unwrap_or(1) < 2 {
+        sql.exec("ALTER TABLE outbox ADD COLUMN last_error TEXT", vec![])?;
+        sql.exec(
+            "CREATE INDEX IF NOT EXISTS outbox_message ON outbox (topic, seq)",
+            vec![],
+        )?;
+        sql.set_meta("outbox_version", &2)?;
     }
     Ok(())
 }
@@ -286,8 +314,15 @@ fn read_due(mut row: Vec<Value>) -> ApiResult<Due> {
     })
 }
 
-/// Row `id` was delivered: it leaves the outbox.
+/// Row `id` was delivered: it leaves the outbox, and its body is kept for
+/// a replay of everything.
 pub(super) fn delivered(agent: &Agent, id: u64) -> ApiResult<()> {
+    agent.sql.exec(
+        "INSERT INTO delivered (topic, seq, published_at, token_id, body, is_text, size, \
+         delivered_at) SELECT topic, seq, published_at, token_id, body, is_text, length(body), ? \
+         FROM outbox WHERE id = ?",
+        vec![int(now_ms()), int(id)],
+    )?;
     let was_pending = agent.sql.exec(
         "DELETE FROM outbox WHERE id = ? AND given_up_at IS NULL RETURNING id",
         vec![int(id)],
@@ -362,16 +397,176 @@ pub(super) fn give_up_pending(agent: &Agent, now: u64) -> ApiResult<usize> {
     Ok(given_up)
 }
 
-/// Makes every message given up at or after `since` (ms) pending again,
-/// due now with a fresh schedule; returns how many.
-pub(super) fn replay(agent: &Agent, since: u64, now: u64) -> ApiResult<usize> {
+/// Notes the failure of the last attempt (`error`, JSON) on message
+/// `sequence` of `topic`, while it waits or once it was given up.
+pub(super) fn note_error(
+    agent: &Agent,
+    topic: &str,
+    sequence: u64,
+    error: String,
+) -> ApiResult<()> {
+    agent
+        .sql
+        .exec(
+            "UPDATE outbox SET last_error = ? WHERE topic = ? AND seq = ?",
+            vec![error.into(), topic.into(), int(sequence)],
+        )
+        .map(drop)
+}
+
+/// Re-queues the messages of `window` (by publish time), due at `now`
+/// with a fresh schedule: those waiting or given up, in one statement,
+/// and with `window.all` the delivered ones still kept, moved back in one
+/// statement. Returns how many of each.
+pub(super) fn requeue(agent: &Agent, window: &ReplayWindow, now: u64) -> ApiResult<(usize, usize)> {
     agent.pending.set(None);
+    // Rows just stored may be among them: their copies in memory would
+    // carry the schedule they had.
+    agent.fresh.borrow_mut().clear();
     due_by(agent, now);
-    agent.sql.exec(
+    let (since, until) = (int(window.since), int(window.until));
+    let undelivered = agent.sql.exec(
         "UPDATE outbox SET given_up_at = NULL, reason = NULL, attempts = 0, due_at = ?, \
-         epoch = epoch + 1 WHERE given_up_at IS NOT NULL AND given_up_at >= ? RETURNING id",
-        vec![int(now), int(since)],
+         epoch = epoch + 1 WHERE published_at BETWEEN ? AND ? RETURNING id",
+        vec![int(now), since.clone(), until.clone()],
+    )?;
+    if !window.all {
+        return Ok((undelivered, 0));
+    }
+    let delivered = agent.sql.exec(
+        "INSERT INTO outbox (topic, seq, published_at, token_id, body, is_text, handed, \
+         attempts, due_at) SELECT topic, seq, published_at, token_id, body, is_text, 0, 0, ? \
+         FROM delivered WHERE published_at BETWEEN ? AND ? ORDER BY published_at, id \
+         RETURNING id",
+        vec![int(now), since.clone(), until.clone()],
+    )?;
+    agent.sql.exec(
+        "DELETE FROM delivered WHERE published_at BETWEEN ? AND ?",
+        vec![since, until],
+    )?;
+    Ok((undelivered, delivered))
+}
+
+/// An outbox row as the undelivered list reads it.
+#[derive(Deserialize)]
+struct Owed {
+    id: u64,
+    topic: String,
+    seq: u64,
+    published_at: u64,
+    attempts: u64,
+    due_at: u64,
+    given_up_at: Option<u64>,
+    reason: Option<String>,
+    last_error: Option<String>,
+}
+
+/// A message not delivered, as the API lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Undelivered {
+    webhook_id: String,
+    topic: String,
+    topic_sequence_number: u64,
+    publish_timestamp: u64,
+    /// `pending` or `given_up`.
+    state: &'static str,
+    attempts: u64,
+    last_error: Option<serde_json::Value>,
+    next_retry_at: Option<u64>,
+    given_up_at: Option<u64>,
+    reason: Option<String>,
+}
+
+/// A page of the messages not delivered (waiting or given up), oldest
+/// first, after `cursor_text`.
+pub(super) fn page(agent: &Agent, limit: u64, cursor_text: Option<&str>) -> ApiResult<Response> {
+    let webhook = agent.existing()?;
+    let after = match cursor_text {
+        None => 0,
+        Some(text) => cursor_position(MESSAGE_CURSOR, text).ok_or_else(ApiError::invalid_cursor)?,
+    };
+    let limit = limit.clamp(1, 100);
+    let mut rows: Vec<Owed> = agent.sql.rows(
+        "SELECT id, topic, seq, published_at, attempts, due_at, given_up_at, reason, last_error \
+         FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+        vec![int(after), int(limit + 1)],
+    )?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = more
+        .then(|| rows.last().map(|r| cursor(MESSAGE_CURSOR, r.id)))
+        .flatten();
+    let id = &webhook.config.id;
+    let messages: Vec<Undelivered> = rows
+        .into_iter()
+        .map(|row| Undelivered {
+            webhook_id: delivery_id(
+                &message_id(&id.cache_name, &row.topic, row.seq),
+                &id.webhook_name,
+            ),
+            state: if row.given_up_at.is_some() {
+                "given_up"
+            } else {
+                "pending"
+            },
+            next_retry_at: row.given_up_at.is_none().then_some(row.due_at),
+            last_error: row.last_error.and_then(|e| serde_json::from_str(&e).ok()),
+            topic: row.topic,
+            topic_sequence_number: row.seq,
+            publish_timestamp: row.published_at,
+            attempts: row.attempts,
+            given_up_at: row.given_up_at,
+            reason: row.reason,
+        })
+        .collect();
+    json_response(
+        200,
+        &serde_json::json!({ "messages": messages, "cursor": next }),
     )
+}
+
+/// Removes up to `batch` given-up messages given up before `cutoff` (ms),
+/// up to `batch` delivered ones delivered before it, and up to `batch` of
+/// the oldest delivered ones past [`MAX_KEPT_DELIVERED_BYTES`]; returns
+/// whether a whole batch went (more may be due).
+pub(super) fn sweep(sql: &Sql, cutoff: u64, batch: u64) -> ApiResult<bool> {
+    let given_up = sql.exec(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE given_up_at < ? \
+         ORDER BY given_up_at LIMIT ?) RETURNING id",
+        vec![int(cutoff), int(batch)],
+    )?;
+    // Delivered rows are stored in the order they were delivered.
+    let delivered = sql.exec(
+        "DELETE FROM delivered WHERE id IN (SELECT id FROM delivered ORDER BY id LIMIT ?) \
+         AND delivered_at < ? RETURNING id",
+        vec![int(batch), int(cutoff)],
+    )?;
+    let past_budget = sql.exec(
+        "DELETE FROM delivered WHERE id IN (SELECT id FROM (SELECT id, \
+         SUM(size) OVER (ORDER BY id DESC) AS newer FROM delivered) WHERE newer > ? \
+         ORDER BY id LIMIT ?) RETURNING id",
+        vec![int(MAX_KEPT_DELIVERED_BYTES), int(batch)],
+    )?;
+    Ok([given_up, delivered, past_budget]
+        .iter()
+        .any(|&n| n as u64 == batch))
+}
+
+/// The earliest time a given-up or delivered message was given up or
+/// delivered, if any is kept.
+pub(super) fn oldest_kept(sql: &Sql) -> ApiResult<Option<u64>> {
+    let rows = sql.raw(
+        "SELECT MIN(at) FROM (SELECT MIN(given_up_at) AS at FROM outbox \
+         UNION ALL SELECT delivered_at FROM (SELECT delivered_at FROM delivered \
+         ORDER BY id LIMIT 1))",
+        vec![],
+    )?;
+    Ok(rows
+        .first()
+        .and_then(|row| row.first())
+        .filter(|v| !matches!(v, Value::Null))
+        .map(as_u64))
 }
 
 #[derive(Deserialize)]
@@ -392,9 +587,11 @@ pub(super) fn backlog(sql: &Sql) -> ApiResult<(u64, u64)> {
     }))
 }
 
-/// Empties the outbox and forgets what was received (the webhook is gone).
+/// Empties the outbox, drops the delivered messages kept, and forgets what
+/// was received (the webhook is gone).
 pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
     agent.sql.exec("DELETE FROM outbox", vec![])?;
+    agent.sql.exec("DELETE FROM delivered", vec![])?;
     agent.sql.exec("DELETE FROM received", vec![])?;
     agent.received.borrow_mut().clear();
     agent.fresh.borrow_mut().clear();

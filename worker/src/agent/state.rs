@@ -7,11 +7,13 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use edgehooks_core::Message;
-use edgehooks_core::service::{DeliveryStats, WebhookConfig};
+use edgehooks_core::service::{DeliveryStats, UrlPolicy, WebhookConfig};
 use serde::{Deserialize, Serialize};
 use worker::{Env, State};
 
 use super::client::{Handed, owner};
+use crate::attempt::Target;
+use crate::delivery_auth::{Credentials, Tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::set_alarm;
 use crate::sql::Sql;
@@ -42,7 +44,43 @@ impl StoredWebhook {
 pub(crate) struct CachedSigner {
     pub(super) revision: u64,
     pub(super) valid_until: u64,
-    pub(super) signer: Rc<edgehooks_core::Webhook>,
+    pub(super) signer: Rc<Signer>,
+}
+
+/// What the webhook's secrets open to: the signing webhook, and the secret
+/// of its `auth` (client secret or password) when it has one.
+pub(crate) struct Signer {
+    pub(crate) webhook: edgehooks_core::Webhook,
+    pub(crate) auth_secret: Option<edgehooks_core::SecretString>,
+}
+
+impl Signer {
+    /// The target of an attempt of `stored` with this signer.
+    pub(crate) fn target<'a>(
+        &'a self,
+        stored: &'a StoredWebhook,
+        tokens: &'a Tokens,
+        policy: UrlPolicy,
+        delivery_id: String,
+    ) -> Target<'a> {
+        let config = &stored.config;
+        let auth = config.auth.as_ref().zip(self.auth_secret.as_ref());
+        Target {
+            config,
+            signer: &self.webhook,
+            auth: auth.map(|(auth, secret)| {
+                let credentials = Credentials {
+                    auth,
+                    secret,
+                    revision: stored.revision,
+                    timeout_ms: config.timeout_ms,
+                    policy,
+                };
+                (credentials, tokens)
+            }),
+            delivery_id,
+        }
+    }
 }
 
 /// A message due for an attempt.
@@ -122,6 +160,11 @@ pub(crate) struct Agent {
     pub(super) received: RefCell<BTreeMap<String, u64>>,
     /// The signer of the current secrets, while they stay the same.
     pub(super) signer: RefCell<Option<CachedSigner>>,
+    /// When the next retention sweep is due (ms); a new instance sweeps at
+    /// its first alarm. The alarm a delivery task leaves is never later.
+    pub(super) next_sweep: Cell<u64>,
+    /// The access token of the webhook's `auth`, shared by its attempts.
+    pub(super) tokens: Rc<Tokens>,
     /// How many outbox rows are pending, once counted (see `outbox`).
     pub(super) pending: Cell<Option<u64>>,
     /// Rows just stored and due now, oldest first, with their messages:
@@ -156,6 +199,8 @@ impl Agent {
             last_logged: Cell::new(0),
             received: RefCell::new(BTreeMap::new()),
             signer: RefCell::new(None),
+            next_sweep: Cell::new(0),
+            tokens: Rc::default(),
             pending: Cell::new(None),
             fresh: RefCell::new(VecDeque::new()),
             earliest_due: Cell::new(None),
@@ -179,6 +224,17 @@ impl Agent {
     /// to storage in the same step).
     pub(super) fn keep(&self, webhook: Option<StoredWebhook>) {
         *self.webhook.borrow_mut() = webhook.map(Rc::new);
+    }
+
+    /// Sets the alarm to `at_ms` exactly, replacing a sooner one, or removes
+    /// it (`None`): what a delivery task leaves when it ends.
+    pub(super) async fn replace_alarm(&self, at_ms: Option<u64>) -> ApiResult<()> {
+        match at_ms {
+            Some(at) => set_alarm(&self.state, at).await?,
+            None => self.state.storage().delete_alarm().await?,
+        }
+        self.alarm_at.set(at_ms);
+        Ok(())
     }
 
     /// Sets the alarm to `at_ms`, unless it is set to go off sooner.

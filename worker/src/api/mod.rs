@@ -67,6 +67,7 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
         Route::RotateSecret => webhooks::rotate(call).await,
         Route::TestWebhook => webhooks::test(call).await,
         Route::ListAttempts => webhooks::attempts(call).await,
+        Route::ListUndelivered => webhooks::undelivered(call).await,
         Route::Replay => webhooks::replay(call).await,
         Route::Publish => topics::publish(call).await,
         Route::Subscribe => topics::subscribe(call).await,

@@ -3,39 +3,68 @@
 use edgehooks_core::Message;
 use edgehooks_core::limits::MAX_MESSAGE_BYTES;
 use edgehooks_core::service::access::Permission;
-use edgehooks_core::service::{NameKind, validate_name};
+use edgehooks_core::service::{
+    IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, NameKind, request_fingerprint,
+    validate_idempotency_key, validate_name,
+};
 use worker::Response;
 
 use super::Call;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json_response;
-use crate::publish::publish as publish_message;
-use crate::topic::client::TopicClient;
+use crate::publish::{PublishReply, Publisher, publish as publish_message};
+use crate::topic::client::{IdempotencyClaim, RecordedReply, TopicClient};
 
 /// `POST /v1/caches/{cache}/topics/{topic}`: the body is the message (text,
-/// JSON or bytes, at most 1 MiB).
+/// JSON or bytes, at most 1 MiB). With an `Idempotency-Key`, a repeat of
+/// the same request on the same topic within 24 hours publishes nothing
+/// and gets the first call's response, marked `Idempotent-Replayed: true`.
 pub(super) async fn publish(mut call: Call) -> ApiResult<Response> {
     let cache = call.param("cache").to_owned();
     let topic = call.param("topic").to_owned();
     validate_name(&cache, NameKind::Cache)?;
     validate_name(&topic, NameKind::Topic)?;
     call.caller.authorize(&cache, Permission::Publish)?;
+    let key = call.req.headers().get(IDEMPOTENCY_KEY_HEADER)?;
+    if let Some(key) = &key {
+        validate_idempotency_key(key)?;
+    }
     let body = call.body(MAX_MESSAGE_BYTES).await?;
     let content_type = call.req.headers().get("content-type")?.unwrap_or_default();
     if content_type.starts_with("application/json") {
         serde_json::from_slice::<serde::de::IgnoredAny>(&body)
             .map_err(|e| ApiError::invalid_json(&e))?;
     }
-    let published = publish_message(
+    let claim = key.map(|key| IdempotencyClaim {
+        fingerprint: request_fingerprint(&content_type, &body),
+        key,
+    });
+    let publisher = Publisher {
+        origin: call.caller.publish_origin(),
+        token_id: call.caller.token_id(),
+        claim,
+    };
+    let reply = publish_message(
         &call.env,
         &cache,
         &topic,
         Message::from_bytes(body),
-        call.caller.publish_origin(),
-        call.caller.token_id(),
+        publisher,
     )
     .await?;
-    json_response(200, &published)
+    match reply {
+        PublishReply::Published(published) => json_response(200, &published),
+        PublishReply::Replayed(recorded) => replayed(recorded),
+    }
+}
+
+/// The first call's response, given again.
+fn replayed(recorded: RecordedReply) -> ApiResult<Response> {
+    let response = Response::from_bytes(recorded.body.into_bytes())?.with_status(recorded.status);
+    let headers = response.headers();
+    headers.set("content-type", "application/json")?;
+    headers.set(IDEMPOTENT_REPLAYED_HEADER, "true")?;
+    Ok(response)
 }
 
 /// `GET /v1/caches/{cache}/topics/{topic}/subscribe`: the topic's messages

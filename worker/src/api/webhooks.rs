@@ -8,7 +8,9 @@ use serde_json::json;
 use worker::{Method, Response};
 
 use super::{Call, MAX_JSON_BODY_BYTES};
-use crate::agent::client::AgentClient;
+use crate::agent::client::{
+    AgentClient, AttemptFilter, MESSAGE_CURSOR, ReplayWindow, cursor_position,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json_response;
 
@@ -75,7 +77,9 @@ pub(super) async fn get(call: Call) -> ApiResult<Response> {
     forward(call, Method::Get, "/webhook", &[], false).await
 }
 
-/// `GET .../attempts`: the attempt log, newest first, a page at a time.
+/// `GET .../attempts`: the attempt log, newest first, a page at a time;
+/// `status` (`delivered` or `failed`), `since` and `until` (ms, when the
+/// attempt was sent) narrow it.
 pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
     let limit = call.page_limit()?.to_string();
     let cursor = call.query("cursor")?;
@@ -84,16 +88,42 @@ pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
     {
         return Err(ApiError::invalid_cursor());
     }
+    let filter = AttemptFilter::from_query(|name| call.query(name))?.params();
     let mut params = vec![("limit", limit.as_str())];
     if let Some(cursor) = &cursor {
         params.push(("cursor", cursor));
     }
+    params.extend(filter.iter().map(|(name, value)| (*name, value.as_str())));
     forward(call, Method::Get, "/attempts", &params, false).await
 }
 
-/// `POST .../replay`: sends the messages given up on again.
-pub(super) async fn replay(call: Call) -> ApiResult<Response> {
-    forward(call, Method::Post, "/replay", &[], true).await
+/// `GET .../undelivered`: the messages waiting or given up, oldest first,
+/// a page at a time.
+pub(super) async fn undelivered(call: Call) -> ApiResult<Response> {
+    let limit = call.page_limit()?.to_string();
+    let cursor = call.query("cursor")?;
+    if let Some(cursor) = &cursor
+        && cursor_position(MESSAGE_CURSOR, cursor).is_none()
+    {
+        return Err(ApiError::invalid_cursor());
+    }
+    let mut params = vec![("limit", limit.as_str())];
+    if let Some(cursor) = &cursor {
+        params.push(("cursor", cursor));
+    }
+    forward(call, Method::Get, "/undelivered", &params, false).await
+}
+
+/// `POST .../replay`: sends the messages of a window (by publish time)
+/// again: those waiting or given up, and with `"status": "all"` those
+/// delivered too.
+pub(super) async fn replay(mut call: Call) -> ApiResult<Response> {
+    let agent = agent(&call)?;
+    let window = ReplayWindow::from_body(&call.body(MAX_JSON_BODY_BYTES).await?)?;
+    let body = serde_json::to_vec(&window).map_err(|e| ApiError::internal("encoding replay", e))?;
+    agent
+        .manage(Method::Post, "/requeue", &[], Some(body))
+        .await
 }
 
 /// `PATCH`: changes the given fields; the scheme cannot change.

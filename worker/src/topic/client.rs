@@ -6,7 +6,8 @@ use edgehooks_core::service::WebhookConfig;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Response, Stub};
 
-use crate::error::ApiResult;
+use crate::attempt::AttemptRecord;
+use crate::error::{ApiError, ApiResult};
 use crate::http::{call, json_text, object_url, passed, read_reply};
 use crate::platform::TOPICS_DO;
 
@@ -30,6 +31,14 @@ pub(crate) struct PublishRequest {
     pub(crate) message: Message,
 }
 
+/// A publish's `Idempotency-Key` (checked) and the fingerprint of its
+/// request (the core's `request_fingerprint`).
+#[derive(Clone, Debug)]
+pub(crate) struct IdempotencyClaim {
+    pub(crate) key: String,
+    pub(crate) fingerprint: String,
+}
+
 /// What the topic answers: the message's number, how many deliveries it
 /// stored for hand-off, and the `sync` webhooks left to the caller.
 #[derive(Serialize, Deserialize)]
@@ -39,6 +48,57 @@ pub(crate) struct Numbered {
     pub(crate) publish_timestamp: u64,
     pub(crate) handed_off: usize,
     pub(crate) sync: Vec<Recipient>,
+}
+
+/// What the topic answers a publish: the message numbered, or, for a
+/// repeat of an idempotent publish, the first call's response.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Publication {
+    Numbered(Numbered),
+    Replayed(RecordedReply),
+}
+
+/// A response recorded for an `Idempotency-Key`: its status and JSON body,
+/// byte for byte.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct RecordedReply {
+    pub(crate) status: u16,
+    pub(crate) body: String,
+}
+
+impl RecordedReply {
+    /// The response of a publish that succeeded.
+    pub(crate) fn published(published: &Published) -> ApiResult<Self> {
+        Ok(RecordedReply {
+            status: 200,
+            body: json_text(published, "recording the response")?,
+        })
+    }
+
+    /// The response of a publish that failed after its message was
+    /// numbered.
+    pub(crate) fn failed(err: &ApiError) -> Self {
+        RecordedReply {
+            status: err.status,
+            body: err.body().to_string(),
+        }
+    }
+}
+
+/// What a publish returns to the API's caller.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Published {
+    pub(crate) cache: String,
+    pub(crate) topic: String,
+    pub(crate) topic_sequence_number: u64,
+    pub(crate) publish_timestamp: u64,
+    pub(crate) token_id: String,
+    /// Results of the `sync` webhooks, delivered inside the call.
+    pub(crate) sync_deliveries: Vec<AttemptRecord>,
+    /// How many `async` deliveries were durably stored.
+    pub(crate) async_deliveries: usize,
 }
 
 /// A webhook that receives a message: its name, and the generation of it
@@ -83,10 +143,53 @@ impl TopicClient {
     /// Numbers `request`'s message, stores it with its hand-offs, and
     /// returns once they are durable.
     pub(crate) async fn publish(&self, request: &PublishRequest) -> ApiResult<Numbered> {
+        match self.send(request, &[]).await? {
+            Publication::Numbered(numbered) => Ok(numbered),
+            Publication::Replayed(_) => Err(ApiError::internal("publish", "replayed without key")),
+        }
+    }
+
+    /// Like [`publish`](Self::publish), once per `claim.key` on this topic:
+    /// a repeat of the same request gets the first call's response instead
+    /// (once it is complete), and a reuse of the key for another request
+    /// is refused (`idempotency_key_reused`).
+    pub(crate) async fn publish_idempotent(
+        &self,
+        request: &PublishRequest,
+        claim: &IdempotencyClaim,
+    ) -> ApiResult<Publication> {
+        let params = [
+            ("key", claim.key.as_str()),
+            ("fingerprint", claim.fingerprint.as_str()),
+        ];
+        self.send(request, &params).await
+    }
+
+    async fn send(
+        &self,
+        request: &PublishRequest,
+        params: &[(&str, &str)],
+    ) -> ApiResult<Publication> {
         let body = json_text(request, "encoding message")?;
-        let url = object_url("/publish", &[])?;
+        let url = object_url("/publish", params)?;
         let reply = call(&self.stub, Method::Post, &url, Some(body.into_bytes())).await?;
         read_reply(reply, "reading topic reply").await
+    }
+
+    /// Records the response of the idempotent publish that numbered
+    /// `sequence` with `key` (one with `sync` webhooks answers only once
+    /// they were attempted); repeats waiting for it get it.
+    pub(crate) async fn complete_idempotent(
+        &self,
+        key: &str,
+        sequence: u64,
+        reply: &RecordedReply,
+    ) -> ApiResult<()> {
+        let body = json_text(reply, "encoding response")?;
+        let sequence = sequence.to_string();
+        let url = object_url("/idempotency", &[("key", key), ("sequence", &sequence)])?;
+        passed(call(&self.stub, Method::Put, &url, Some(body.into_bytes())).await?).await?;
+        Ok(())
     }
 
     /// The topic's event stream, from `last_event_id` on.

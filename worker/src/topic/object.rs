@@ -2,11 +2,14 @@
 //!
 //! SQLite tables: `meta` (`sequence`: the last number given; `name`: the
 //! cache and topic), `subscribers` (each webhook's [`Subscription`]),
-//! `messages` (a message while it still has hand-offs to make), and
-//! `handoffs` (one row per message and webhook it still owes). A publish
-//! numbers its message and writes all of these in one synchronous step, so
-//! they commit together before the publish is answered; the hand-offs then
-//! start at once (see `handoff`), with the alarm set as a safety net.
+//! `messages` (a message while it still has hand-offs to make),
+//! `handoffs` (one row per message and webhook it still owes), and
+//! `idempotency` (see `idempotency`). A publish checks its
+//! `Idempotency-Key`, numbers its message and writes all of these in one
+//! synchronous step, so they commit together before the publish is
+//! answered; the hand-offs then start at once (see `handoff`), with the
+//! alarm set as a safety net. The alarm also removes what expired (see
+//! `retention`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -16,9 +19,13 @@ use edgehooks_core::{Envelope, Message};
 use serde::Deserialize;
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
 
-use super::client::{Numbered, PublishRequest, Recipient, Subscription};
-use super::handoff;
+use super::client::{
+    IdempotencyClaim, Numbered, Publication, PublishRequest, Published, Recipient, RecordedReply,
+    Subscription,
+};
+use super::idempotency::{self, Recorded};
 use super::state::{TopicName, TopicState};
+use super::{handoff, retention};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json, query, request_body, required_query};
 use crate::platform::now_ms;
@@ -41,7 +48,10 @@ impl DurableObject for Topic {
         }
     }
 
-    /// `POST /publish` (a `PublishRequest`; replies `Numbered`),
+    /// `POST /publish?key=&fingerprint=` (a `PublishRequest`, the
+    /// `Idempotency-Key` and its request's fingerprint if it has one;
+    /// replies a `Publication`), `PUT /idempotency?key=&sequence=` (the
+    /// `RecordedReply` of an idempotent publish with `sync` webhooks),
     /// `GET /subscribe?after=` (the event stream), `PUT /subscribers?name=`
     /// (a `Subscription`) and `DELETE /subscribers?name=&revision=`.
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -51,12 +61,16 @@ impl DurableObject for Topic {
         }
     }
 
-    /// Resumes hand-offs. Failures never escape (the platform retries a
-    /// failing alarm only a few times): a round sets its own next alarm.
+    /// Resumes hand-offs and removes what expired. Failures never escape
+    /// (the platform retries a failing alarm only a few times): a round
+    /// sets its own next alarm, and so does a sweep.
     async fn alarm(&self) -> Result<Response> {
         self.topic.alarm_at.set(None);
         match self.topic.load() {
-            Ok(()) => handoff::start(&self.topic),
+            Ok(()) => {
+                handoff::start(&self.topic);
+                retention::run(&self.topic).await;
+            }
             Err(err) => worker::console_error!("topic alarm: {}", err.message),
         }
         Response::empty()
@@ -70,12 +84,32 @@ impl Topic {
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/publish") => {
                 let request: PublishRequest = parse_json(&request_body(&req).await?, false)?;
-                let numbered = topic.publish(request)?;
-                if numbered.handed_off > 0 {
-                    topic.wake_at(now_ms() + SAFETY_MS).await?;
-                    handoff::start(topic);
-                }
-                json_response(200, &numbered)
+                let claim = idempotency::claim_of(&req)?;
+                let publication = match topic.publish(request, claim.as_ref())? {
+                    Claimed::Numbered(numbered) => {
+                        if numbered.handed_off > 0 {
+                            topic.wake_at(now_ms() + SAFETY_MS).await?;
+                            handoff::start(topic);
+                        }
+                        if numbered.handed_off > 0 || claim.is_some() {
+                            retention::kept(topic, SAFETY_MS).await?;
+                        }
+                        Publication::Numbered(numbered)
+                    }
+                    Claimed::Repeat(key, recorded) => {
+                        Publication::Replayed(idempotency::reply(topic, &key, recorded).await?)
+                    }
+                };
+                json_response(200, &publication)
+            }
+            (Method::Put, "/idempotency") => {
+                let key = required_query(&req, "key")?;
+                let sequence = required_query(&req, "sequence")?
+                    .parse()
+                    .map_err(|_| ApiError::invalid_request("sequence is not a number"))?;
+                let reply: RecordedReply = parse_json(&request_body(&req).await?, false)?;
+                topic.complete(&key, sequence, &reply)?;
+                no_content()
             }
             (Method::Get, "/subscribe") => {
                 let after = query(&req, "after")?.and_then(|id| id.trim().parse().ok());
@@ -104,6 +138,13 @@ impl Topic {
 /// statement).
 const ROWS_PER_INSERT: usize = 32;
 
+/// What a publish call is: a message numbered, or the repeat of an
+/// idempotent publish (its key, and the record of the first call).
+enum Claimed {
+    Numbered(Numbered),
+    Repeat(String, Recorded),
+}
+
 impl TopicState {
     /// Creates the tables and reads the sequence, name and subscribers,
     /// once per object lifetime.
@@ -122,7 +163,10 @@ impl TopicState {
              generation INTEGER NOT NULL, seq INTEGER NOT NULL, \
              PRIMARY KEY (webhook, generation, seq))",
             "CREATE INDEX IF NOT EXISTS handoffs_by_seq ON handoffs (seq)",
-        ] {
+        ]
+        .into_iter()
+        .chain(idempotency::TABLES.iter().copied())
+        {
             self.sql.exec(statement, vec![])?;
         }
         self.sequence
@@ -145,35 +189,39 @@ impl TopicState {
     /// Numbers the message and stores it with a hand-off row for each
     /// webhook that receives it, in one synchronous step: nothing else runs
     /// in between, and it all commits before the reply (or any hand-off)
-    /// leaves. Then the message goes to the open streams.
-    fn publish(&self, request: PublishRequest) -> ApiResult<Numbered> {
-        let sequence = self.sequence.get() + 1;
+    /// leaves. With an `Idempotency-Key` the same step first looks the key
+    /// up (a repeat publishes nothing) and records it with the response.
+    /// Then the message goes to the open streams.
+    fn publish(
+        &self,
+        request: PublishRequest,
+        claim: Option<&IdempotencyClaim>,
+    ) -> ApiResult<Claimed> {
         let publish_timestamp = now_ms();
-        let origin = if request.external_api {
-            PublishOrigin::ExternalApi
-        } else {
-            PublishOrigin::Operator
-        };
-        let subscribers = self.subscribers.borrow();
-        let plan = plan_fan_out(subscribers.values(), &request.topic, origin);
-        let recipient = |s: &&Subscription| Recipient {
-            name: s.config.id.webhook_name.clone(),
-            generation: s.generation,
-        };
-        let (handed, sync): (Vec<Recipient>, Vec<Recipient>) = if request.sync_by_caller {
-            (
-                plan.background.iter().map(recipient).collect(),
-                plan.sync.iter().map(recipient).collect(),
-            )
-        } else {
-            let all = plan.background.iter().chain(&plan.sync);
-            (all.map(recipient).collect(), Vec::new())
-        };
-        drop(subscribers);
-
+        if let Some(claim) = claim
+            && let Some(recorded) = self.recorded(claim, publish_timestamp)?
+        {
+            return Ok(Claimed::Repeat(claim.key.clone(), recorded));
+        }
+        let sequence = self.sequence.get() + 1;
+        let (handed, sync) = self.recipients(&request);
         self.sql.set_meta("sequence", &sequence)?;
         if !handed.is_empty() {
             self.store(&request, sequence, publish_timestamp, &handed)?;
+        }
+        if let Some(claim) = claim {
+            // The whole response unless `sync` webhooks remain: then their
+            // results complete it.
+            let reply = RecordedReply::published(&Published {
+                cache: request.cache.clone(),
+                topic: request.topic.clone(),
+                topic_sequence_number: sequence,
+                publish_timestamp,
+                token_id: request.token_id.clone(),
+                sync_deliveries: Vec::new(),
+                async_deliveries: handed.len(),
+            })?;
+            self.record(claim, sequence, publish_timestamp, sync.is_empty(), &reply)?;
         }
         self.sequence.set(sequence);
 
@@ -186,12 +234,37 @@ impl TopicState {
             token_id: request.token_id,
             message: request.message,
         });
-        Ok(Numbered {
+        Ok(Claimed::Numbered(Numbered {
             sequence,
             publish_timestamp,
             handed_off: handed.len(),
             sync,
-        })
+        }))
+    }
+
+    /// Who receives `request`'s message: the webhooks it is handed off to,
+    /// and the `sync` ones left to the caller.
+    fn recipients(&self, request: &PublishRequest) -> (Vec<Recipient>, Vec<Recipient>) {
+        let origin = if request.external_api {
+            PublishOrigin::ExternalApi
+        } else {
+            PublishOrigin::Operator
+        };
+        let subscribers = self.subscribers.borrow();
+        let plan = plan_fan_out(subscribers.values(), &request.topic, origin);
+        let recipient = |s: &&Subscription| Recipient {
+            name: s.config.id.webhook_name.clone(),
+            generation: s.generation,
+        };
+        if request.sync_by_caller {
+            (
+                plan.background.iter().map(recipient).collect(),
+                plan.sync.iter().map(recipient).collect(),
+            )
+        } else {
+            let all = plan.background.iter().chain(&plan.sync);
+            (all.map(recipient).collect(), Vec::new())
+        }
     }
 
     /// Writes message `sequence` and its hand-off rows.

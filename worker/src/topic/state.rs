@@ -4,6 +4,7 @@
 use core::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use futures_channel::oneshot;
 use serde::{Deserialize, Serialize};
 use worker::{Env, State};
 
@@ -41,6 +42,12 @@ pub(super) struct TopicState {
     pub(super) again: Cell<bool>,
     pub(super) backoff: Backoff,
     pub(super) streams: Streams,
+    /// Repeats of an idempotent publish waiting for its first call to
+    /// record its response, by key.
+    pub(super) waiting: RefCell<BTreeMap<String, Vec<oneshot::Sender<()>>>>,
+    /// When the next retention sweep is due (ms); `None` while nothing
+    /// that expires is kept. A new instance sweeps at its first alarm.
+    pub(super) next_sweep: Cell<Option<u64>>,
 }
 
 impl TopicState {
@@ -59,6 +66,8 @@ impl TopicState {
             again: Cell::new(false),
             backoff: Backoff::default(),
             streams: Streams::default(),
+            waiting: RefCell::new(BTreeMap::new()),
+            next_sweep: Cell::new(Some(0)),
         }
     }
 
