@@ -3,8 +3,9 @@ export type Scheme = 'standard' | 'standard-v1a' | 'momento' | 'github' | 'strip
 
 /**
  * Stable error codes of the core's `VerifyError`, shared by Rust, JS and the
- * edgehooks API (`invalid_envelope` is met only when parsing a delivery
- * body as an envelope).
+ * edgehooks API (`invalid_envelope` is met only with
+ * `envelopeToleranceSeconds`, for a signed body without a
+ * `publish_timestamp`).
  */
 export type ErrorCode =
   | 'missing_header'
@@ -22,6 +23,17 @@ export interface WebhookOptions {
   scheme?: Scheme;
   /** How far a signed timestamp may be from now, either way (default 300). */
   toleranceSeconds?: number;
+  /**
+   * How far the delivered envelope's `publish_timestamp` may be from now,
+   * either way, in seconds, checked once the signature matched (replay
+   * protection for `momento`, `github` and `commenda`, which sign no
+   * timestamp). Absent or `null` (the default): not checked. A signed body
+   * without a `publish_timestamp` is refused with `invalid_envelope`; an old
+   * one with `timestamp_too_old`, one from the future with
+   * `timestamp_too_new`. Retries and replays carry the original publish
+   * time.
+   */
+  envelopeToleranceSeconds?: number | null;
   /** Largest body accepted (default 8 MiB). */
   maxBodyBytes?: number;
 }

@@ -13,7 +13,8 @@ pub const MAX_DELIVERED_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Default signature timestamp tolerance, in seconds, in either direction.
 pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
 
-/// Longest cache, webhook or topic name, in characters.
+/// Longest cache, webhook or topic name, in characters (Unicode scalar
+/// values, not bytes or UTF-16 units).
 pub const MAX_NAME_CHARS: usize = 128;
 
 /// Most topics one webhook may listen to.

@@ -33,8 +33,10 @@ impl Webhook {
     /// `now` in unix seconds from the caller's clock.
     ///
     /// Returns `Ok(())` when a signature in the request was made with one of
-    /// this webhook's secrets over these bytes, and its timestamp (for the
-    /// schemes that have one) is within the tolerance of `now`.
+    /// this webhook's secrets over these bytes, its timestamp (for the
+    /// schemes that have one) is within the tolerance of `now`, and, when an
+    /// [envelope tolerance](Self::envelope_tolerance_seconds) is set, the
+    /// body's `publish_timestamp` is within it too.
     pub fn verify_at<H: HeaderLookup + ?Sized>(
         &self,
         body: &[u8],
@@ -46,6 +48,25 @@ impl Webhook {
                 limit: self.max_body_bytes,
             });
         }
+        self.verify_signature(body, headers, now)?;
+        // Only a body that verified is parsed: an unsigned one costs one MAC
+        // and no JSON parsing, and its errors say nothing about its content.
+        match self.envelope_tolerance_seconds {
+            Some(tolerance) => {
+                let published_ms = publish_timestamp_ms(body)?;
+                within(published_ms / 1000, now, tolerance)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The scheme's check of the signature (and of its signed timestamp).
+    fn verify_signature<H: HeaderLookup + ?Sized>(
+        &self,
+        body: &[u8],
+        headers: &H,
+        now: u64,
+    ) -> Result<(), VerifyError> {
         match self.scheme {
             Scheme::Standard | Scheme::StandardV1a => self.verify_standard(body, headers, now),
             Scheme::Stripe => self.verify_stripe(body, headers, now),
@@ -167,14 +188,36 @@ impl Webhook {
     }
 
     fn check_timestamp(&self, timestamp: u64, now: u64) -> Result<(), VerifyError> {
-        if now.saturating_sub(timestamp) > self.tolerance_seconds {
-            Err(VerifyError::TimestampTooOld)
-        } else if timestamp.saturating_sub(now) > self.tolerance_seconds {
-            Err(VerifyError::TimestampTooNew)
-        } else {
-            Ok(())
-        }
+        within(timestamp, now, self.tolerance_seconds)
     }
+}
+
+/// Whether `timestamp` is at most `tolerance` seconds from `now`, either way.
+fn within(timestamp: u64, now: u64, tolerance: u64) -> Result<(), VerifyError> {
+    if now.saturating_sub(timestamp) > tolerance {
+        Err(VerifyError::TimestampTooOld)
+    } else if timestamp.saturating_sub(now) > tolerance {
+        Err(VerifyError::TimestampTooNew)
+    } else {
+        Ok(())
+    }
+}
+
+/// The `publish_timestamp` of a delivery body, in ms. Only that field is
+/// read (the rest of the JSON is checked for syntax and skipped), so a
+/// Momento body verifies as well as an edgehooks envelope.
+fn publish_timestamp_ms(body: &[u8]) -> Result<u64, VerifyError> {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        publish_timestamp: u64,
+    }
+    // A derived struct also reads a JSON array; an envelope is an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(VerifyError::InvalidEnvelope);
+    }
+    serde_json::from_slice::<Published>(body)
+        .map(|published| published.publish_timestamp)
+        .map_err(|_| VerifyError::InvalidEnvelope)
 }
 
 fn required<'h, H: HeaderLookup + ?Sized>(
@@ -247,8 +290,132 @@ fn word(bytes: &[u8]) -> u64 {
 mod tests {
     use alloc::string::ToString;
 
+    use crate::error::VerifyError;
     use crate::scheme::Scheme;
     use crate::webhook::Webhook;
+
+    const SECRET: &str = "momento-secret-0123456789abcdef";
+
+    /// A body published at `ms`, signed for `momento`.
+    fn momento_delivery(
+        ms: u64,
+    ) -> (
+        alloc::string::String,
+        alloc::vec::Vec<(&'static str, alloc::string::String)>,
+    ) {
+        let body = alloc::format!(
+            r#"{{"cache":"c","topic":"t","event_timestamp":{ms},"publish_timestamp":{ms},"topic_sequence_number":1,"token_id":"","text":"x"}}"#
+        );
+        let headers = Webhook::new(Scheme::Momento, SECRET)
+            .expect("secret")
+            .sign("msg_1", 0, body.as_bytes())
+            .expect("sign")
+            .into_iter()
+            .collect();
+        (body, headers)
+    }
+
+    #[test]
+    fn the_envelope_tolerance_is_off_by_default_and_checks_both_directions() {
+        let now = 1_700_000_000;
+        let plain = Webhook::new(Scheme::Momento, SECRET).expect("secret");
+        let checked = plain.clone().envelope_tolerance_seconds(Some(60));
+        let at = |seconds_ago: i64| {
+            let ms =
+                u64::try_from(i64::try_from(now).expect("now") - seconds_ago).expect("ms") * 1000;
+            momento_delivery(ms)
+        };
+        for (seconds_ago, expected) in [
+            (0, Ok(())),
+            (60, Ok(())),
+            (-60, Ok(())),
+            (61, Err(VerifyError::TimestampTooOld)),
+            (-61, Err(VerifyError::TimestampTooNew)),
+            (1_000_000, Err(VerifyError::TimestampTooOld)),
+        ] {
+            let (body, headers) = at(seconds_ago);
+            assert_eq!(
+                checked.verify_at(body.as_bytes(), &headers, now),
+                expected,
+                "{seconds_ago}"
+            );
+            assert_eq!(
+                plain.verify_at(body.as_bytes(), &headers, now),
+                Ok(()),
+                "{seconds_ago}"
+            );
+        }
+        assert_eq!(
+            checked.clone().envelope_tolerance_seconds(None).verify_at(
+                at(1_000_000).0.as_bytes(),
+                &at(1_000_000).1,
+                now
+            ),
+            Ok(())
+        );
+    }
+
+    /// The signature is checked first: a forged body is refused for its
+    /// signature whatever its publish time or shape.
+    #[test]
+    fn the_envelope_is_read_only_after_the_signature_matched() {
+        let wh = Webhook::new(Scheme::Momento, SECRET)
+            .expect("secret")
+            .envelope_tolerance_seconds(Some(60));
+        let (_, headers) = momento_delivery(0);
+        for forged in [&b"not json"[..], br#"{"publish_timestamp":0}"#, b""] {
+            assert_eq!(
+                wh.verify_at(forged, &headers, 1_700_000_000),
+                Err(VerifyError::InvalidSignature)
+            );
+        }
+        let signed = |body: &[u8]| {
+            let headers: alloc::vec::Vec<_> =
+                wh.sign("m", 0, body).expect("sign").into_iter().collect();
+            wh.verify_at(body, &headers, 1_700_000_000)
+        };
+        for not_an_envelope in [
+            &b"not json"[..],
+            b"{}",
+            br#"{"publish_timestamp":"1700000000000"}"#,
+            br#"{"publish_timestamp":-1}"#,
+            br#"{"publish_timestamp":1.7e12}"#,
+            br#"{"publish_timestamp":18446744073709551616}"#,
+            br#"{"publish_timestamp":1700000000000,"publish_timestamp":1700000000000}"#,
+            br#"[1700000000000]"#,
+        ] {
+            assert_eq!(signed(not_an_envelope), Err(VerifyError::InvalidEnvelope));
+        }
+        assert_eq!(
+            signed(br#"{"publish_timestamp":1700000000999,"extra":[1,{"a":null}]}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn envelope_times_at_the_ends_of_u64_do_not_overflow() {
+        let wh = Webhook::new(Scheme::Momento, SECRET).expect("secret");
+        let (old, old_headers) = momento_delivery(0);
+        let (future, future_headers) = momento_delivery(u64::MAX);
+        let checked = wh.clone().envelope_tolerance_seconds(Some(60));
+        assert_eq!(
+            checked.verify_at(old.as_bytes(), &old_headers, u64::MAX),
+            Err(VerifyError::TimestampTooOld)
+        );
+        assert_eq!(
+            checked.verify_at(future.as_bytes(), &future_headers, 0),
+            Err(VerifyError::TimestampTooNew)
+        );
+        let wide = wh.envelope_tolerance_seconds(Some(u64::MAX));
+        assert_eq!(
+            wide.verify_at(old.as_bytes(), &old_headers, u64::MAX),
+            Ok(())
+        );
+        assert_eq!(
+            wide.verify_at(future.as_bytes(), &future_headers, 0),
+            Ok(())
+        );
+    }
 
     /// A repeated signature header joined as HTTP joins repeated fields
     /// verifies with either secret, for both schemes that carry several

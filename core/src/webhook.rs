@@ -21,6 +21,7 @@ pub struct Webhook {
     pub(crate) scheme: Scheme,
     pub(crate) keys: Vec<Key>,
     pub(crate) tolerance_seconds: u64,
+    pub(crate) envelope_tolerance_seconds: Option<u64>,
     pub(crate) max_body_bytes: usize,
 }
 
@@ -47,6 +48,7 @@ impl Webhook {
             scheme,
             keys,
             tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+            envelope_tolerance_seconds: None,
             max_body_bytes: MAX_DELIVERED_BODY_BYTES,
         })
     }
@@ -56,6 +58,24 @@ impl Webhook {
     #[must_use]
     pub fn tolerance_seconds(mut self, seconds: u64) -> Self {
         self.tolerance_seconds = seconds;
+        self
+    }
+
+    /// Sets how far, in seconds and in either direction, the delivery
+    /// envelope's `publish_timestamp` may be from the verifier's clock; `None`
+    /// (the default) checks no envelope.
+    ///
+    /// Replay protection for schemes that sign no timestamp (`momento`, and
+    /// likewise `github` and `commenda`): the body is signed whole, so its
+    /// publish time is as authentic as the rest of it. It is read only once
+    /// a signature matched, and compared in whole seconds. A signed body that
+    /// has no `publish_timestamp` of unsigned milliseconds is refused with
+    /// [`VerifyError::InvalidEnvelope`]. A retry or a replay carries the
+    /// message's original publish time, so it is refused once the message is
+    /// older than the tolerance.
+    #[must_use]
+    pub fn envelope_tolerance_seconds(mut self, seconds: Option<u64>) -> Self {
+        self.envelope_tolerance_seconds = seconds;
         self
     }
 

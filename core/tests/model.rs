@@ -144,18 +144,91 @@ fn each_bad_field_gets_its_own_code() {
 #[test]
 fn names_in_the_path_are_checked() {
     let body = r#"{"topicName":"t","destination":{"postUrl":"https://example.com"}}"#;
-    for (cache, name) in [("", "w"), ("c", ""), ("c/d", "w"), ("c", "w?x"), ("c", "ü")] {
+    let too_long = "n".repeat(129);
+    for (cache, name) in [
+        ("", "w"),
+        ("c", ""),
+        ("c/d", "w"),
+        ("c", "a/b"),
+        (".", "w"),
+        ("c", ".."),
+        ("c", "tab\there"),
+        ("c", "new\nline"),
+        ("c", "nul\0"),
+        ("c", "del\u{7f}"),
+        ("c", "next line\u{85}"),
+        (&too_long, "w"),
+    ] {
         assert_eq!(
             input(body)
                 .validate(cache, name, STRICT)
                 .map(drop)
                 .unwrap_err()
                 .code(),
-            "invalid_name"
+            "invalid_name",
+            "{cache:?} {name:?}"
         );
     }
-    let longest = "n".repeat(128);
-    assert!(input(body).validate(&longest, "a.b_c-D9", STRICT).is_ok());
+}
+
+/// Names as Momento allows them: printable Unicode, spaces and punctuation
+/// included, kept exactly as given.
+#[test]
+fn names_are_printable_unicode_kept_exactly() {
+    let body = r#"{"topicName":"a topic","destination":"https://example.com/hook"}"#;
+    let emoji = "\u{1f980}".repeat(128);
+    for (cache, name) in [
+        ("my cache", "examples webhook"),
+        ("caché ünïcödé", "w?x#y%z:'\"&+=;,"),
+        ("...", " leading and trailing "),
+        ("\u{1f600} emoji", &emoji),
+        (&"n".repeat(128), "a.b_c-D9"),
+        ("Shop", "shop"),
+    ] {
+        let config = input(body)
+            .validate(cache, name, STRICT)
+            .unwrap_or_else(|e| panic!("{cache:?} {name:?}: {e}"));
+        assert_eq!(
+            (
+                config.id.cache_name.as_str(),
+                config.id.webhook_name.as_str()
+            ),
+            (cache, name)
+        );
+        assert_eq!(config.topics, ["a topic"]);
+        assert_eq!(config.topic_name(), "a topic");
+    }
+    // 128 emoji are 512 bytes: characters are counted, not bytes.
+    assert_eq!(emoji.len(), 512);
+    let message =
+        ValidationError::InvalidName(edgehooks_core::service::NameKind::Cache).to_string();
+    assert!(message.contains("1-128 printable characters"), "{message}");
+}
+
+/// `destination` is `{"postUrl": ...}` or, as Momento gives it, the URL.
+#[test]
+fn a_destination_may_be_the_url_alone() {
+    let config =
+        validate(r#"{"topicName":"t","destination":"https://example.com/hook"}"#).expect("valid");
+    assert_eq!(config.destination.post_url, "https://example.com/hook");
+    let json = serde_json::to_value(&config).expect("serialize");
+    assert_eq!(
+        json["destination"],
+        serde_json::json!({"postUrl": "https://example.com/hook"})
+    );
+    for bad in [
+        r#"{"topicName":"t","destination":5}"#,
+        r#"{"topicName":"t","destination":["https://example.com"]}"#,
+        r#"{"topicName":"t","destination":{}}"#,
+    ] {
+        assert!(serde_json::from_str::<WebhookInput>(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        validate(r#"{"topicName":"t","destination":"ftp://example.com"}"#)
+            .unwrap_err()
+            .code(),
+        "invalid_url"
+    );
 }
 
 #[test]

@@ -144,4 +144,32 @@ proptest! {
         let headers = signed(&webhook(scheme, &a), "msg_1", 1_700_000_000, &body);
         prop_assert_eq!(webhook(scheme, &b).verify_at(&body, &headers, 1_700_000_000), Err(VerifyError::InvalidSignature));
     }
+
+    /// The envelope tolerance, for any publish time, clock and tolerance:
+    /// whole seconds either way, never an overflow; a body that is not
+    /// signed is refused for that whatever its time.
+    #[test]
+    fn the_envelope_tolerance_holds_in_whole_seconds(
+        published_ms in any::<u64>(),
+        skew in -1000i64..=1000,
+        tolerance in prop_oneof![0u64..=900, any::<u64>()],
+        scheme in proptest::sample::select(vec![Scheme::Momento, Scheme::Github, Scheme::Commenda]),
+        entropy in any::<[u8; 32]>(),
+    ) {
+        let published = published_ms / 1000;
+        let now = published.saturating_add_signed(skew);
+        let wh = webhook(scheme, &entropy).envelope_tolerance_seconds(Some(tolerance));
+        let body = format!(r#"{{"cache":"c","topic":"t","publish_timestamp":{published_ms},"text":"x"}}"#);
+        let headers = signed(&wh, "msg_1", 0, body.as_bytes());
+        let expected = if now.saturating_sub(published) > tolerance {
+            Err(VerifyError::TimestampTooOld)
+        } else if published.saturating_sub(now) > tolerance {
+            Err(VerifyError::TimestampTooNew)
+        } else {
+            Ok(())
+        };
+        prop_assert_eq!(wh.verify_at(body.as_bytes(), &headers, now), expected);
+        let forged = body.replace(r#""x""#, r#""y""#);
+        prop_assert_eq!(wh.verify_at(forged.as_bytes(), &headers, now), Err(VerifyError::InvalidSignature));
+    }
 }

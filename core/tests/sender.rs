@@ -540,7 +540,7 @@ fn endpoints_refuse_what_cannot_be_sent() {
         "url_not_allowed"
     );
     assert_eq!(
-        Endpoint::new("bad name", "https://example.com/", webhook.clone(), strict)
+        Endpoint::new("bad/name", "https://example.com/", webhook.clone(), strict)
             .map(drop)
             .expect_err("name")
             .code(),

@@ -54,3 +54,23 @@ await build({
 });
 await build({ ...common, entryPoints: [join(npm, 'src/workerd.mjs')], outfile: join(dist, 'workerd.mjs'), format: 'esm', platform: 'neutral' });
 await build({ ...common, entryPoints: [join(npm, 'src/browser.mjs')], outfile: join(dist, 'browser.mjs'), format: 'esm', platform: 'browser' });
+// edgehooks/client: Fetch only, no WebAssembly; one ES module for every runtime, and CommonJS for require in Node.
+await build({ ...common, entryPoints: [join(npm, 'src/client.js')], outfile: join(dist, 'client.mjs'), format: 'esm', platform: 'neutral' });
+await build({ ...common, entryPoints: [join(npm, 'src/client.js')], outfile: join(dist, 'client.cjs'), format: 'cjs', platform: 'node' });
+// edgehooks/momento, one bundle per runtime entry. Each imports that runtime's
+// entry (./node.mjs, ./node.cjs, ./workerd.mjs, ./browser.mjs) from next to it
+// in dist/ rather than bundling a copy: one module, one WebAssembly instance.
+const besideInDist = {
+  name: 'beside-in-dist',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(node|workerd|browser)\.(mjs|cjs)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+for (const [entry, outfile, format, platform] of [
+  ['momento-node.mjs', 'momento-node.mjs', 'esm', 'node'],
+  ['momento-node-cjs.mjs', 'momento-node.cjs', 'cjs', 'node'],
+  ['momento-workerd.mjs', 'momento-workerd.mjs', 'esm', 'neutral'],
+  ['momento-browser.mjs', 'momento-browser.mjs', 'esm', 'browser'],
+]) {
+  await build({ ...common, entryPoints: [join(npm, 'src', entry)], outfile: join(dist, outfile), format, platform, plugins: [besideInDist] });
+}

@@ -132,9 +132,11 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
       const { scheme } = options;
       if (scheme !== undefined && typeof scheme !== 'string') throw new TypeError('scheme must be a string');
       const tolerance = nonNegative(options.toleranceSeconds, 'toleranceSeconds', undefined);
+      // `null` turns the envelope check off, as leaving it out does.
+      const envelopeTolerance = nonNegative(options.envelopeToleranceSeconds ?? undefined, 'envelopeToleranceSeconds', undefined);
       const maxBodyBytes = nonNegative(options.maxBodyBytes, 'maxBodyBytes', undefined);
       // What is absent (scheme, limits) takes the core's default.
-      this.#core = new WebhookCore(scheme, secrets, tolerance, maxBodyBytes);
+      this.#core = new WebhookCore(scheme, secrets, tolerance, envelopeTolerance, maxBodyBytes);
       this.#headerNames = this.#core.headerNames();
     }
 

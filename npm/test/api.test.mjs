@@ -144,3 +144,37 @@ test('verifyRequest stops reading a body without a length at the limit', async (
   const understated = post({ body: liar, headers: { ...headers, 'content-length': '10' } });
   assert.equal((await rejection(verifyRequest(understated, new Webhook(secret, { maxBodyBytes: 1000 })))).code, 'payload_too_large');
 });
+
+test('envelopeToleranceSeconds: the publish time of a momento body, against the system clock', async () => {
+  const momentoSecret = 'momento-secret-0123456789abcdef';
+  const signer = new Webhook(momentoSecret, { scheme: 'momento' });
+  const envelope = (ms) => JSON.stringify({ cache: 'shop', topic: 'orders', event_timestamp: ms, publish_timestamp: ms, topic_sequence_number: 1, token_id: '', text: 'paid' });
+  const delivery = (ms) => {
+    const text = envelope(ms);
+    return { text, headers: signer.sign('m', 0, text) };
+  };
+  const fresh = delivery(Date.now());
+  const stale = delivery(Date.now() - 120_000);
+  const ahead = delivery(Date.now() + 120_000);
+  const checked = new Webhook(momentoSecret, { scheme: 'momento', envelopeToleranceSeconds: 60 });
+  assert.equal(checked.verify(fresh.text, fresh.headers).text, 'paid');
+  assert.equal(thrown(() => checked.verify(stale.text, stale.headers)).code, 'timestamp_too_old');
+  assert.equal(thrown(() => checked.verify(ahead.text, ahead.headers)).code, 'timestamp_too_new');
+  // The `now` option is the clock of this check too.
+  assert.equal(checked.verify(stale.text, stale.headers, { now: Math.floor(Date.now() / 1000) - 120 }).text, 'paid');
+  // Off by default, and with null.
+  for (const options of [{ scheme: 'momento' }, { scheme: 'momento', envelopeToleranceSeconds: null }]) {
+    assert.equal(new Webhook(momentoSecret, options).verify(stale.text, stale.headers).text, 'paid');
+  }
+  // The signature first: a forged body is refused for it, whatever its age.
+  assert.equal(thrown(() => checked.verify(stale.text, fresh.headers)).code, 'invalid_signature');
+  const signedText = signer.sign('m', 0, 'order 42 paid');
+  const notEnvelope = thrown(() => checked.verify('order 42 paid', signedText));
+  assert.equal(notEnvelope.code, 'invalid_envelope');
+  assert.equal(notEnvelope.message, 'body is not an edgehooks delivery envelope');
+  // verifyRequest takes the option too.
+  const request = (d) => post({ body: d.text, headers: d.headers });
+  const options = { scheme: 'momento', envelopeToleranceSeconds: 60 };
+  assert.equal((await verifyRequest(request(fresh), momentoSecret, options)).text, 'paid');
+  assert.equal((await rejection(verifyRequest(request(stale), momentoSecret, options))).code, 'timestamp_too_old');
+});

@@ -10,7 +10,7 @@ import { Webhook, WebhookVerificationError } from 'edgehooks';
 
 const { cases } = JSON.parse(readFileSync(new URL('../../tests/vectors/bad-input/cases.json', import.meta.url), 'utf8'));
 /** Every code `verify`, `sign` and the constructor can throw (index.d.ts's `ErrorCode`). */
-const CODES = ['missing_header', 'invalid_header', 'invalid_secret', 'timestamp_too_old', 'timestamp_too_new', 'invalid_signature', 'payload_too_large', 'invalid_scheme'];
+const CODES = ['missing_header', 'invalid_header', 'invalid_secret', 'timestamp_too_old', 'timestamp_too_new', 'invalid_signature', 'payload_too_large', 'invalid_scheme', 'invalid_envelope'];
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const now = 1700000000;
@@ -89,6 +89,8 @@ test('constructor: wrong types', () => {
   rejects(() => new Webhook(secret, { scheme: 7 }), TypeError);
   rejects(() => new Webhook(secret, { toleranceSeconds: -1 }), TypeError);
   rejects(() => new Webhook(secret, { toleranceSeconds: NaN }), TypeError);
+  for (const bad of [-1, '60', NaN, Infinity, true]) rejects(() => new Webhook(secret, { envelopeToleranceSeconds: bad }), TypeError);
+  rejects(() => new Webhook(secret, { envelopeToleranceSeconds: 2 ** 60 }), TypeError);
   rejects(() => new Webhook(secret, { maxBodyBytes: '10' }), TypeError);
   rejects(() => new Webhook(secret, null), TypeError);
   // Finite, but past what the core takes from a JS number: refused by the core, as a TypeError.

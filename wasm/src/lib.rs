@@ -79,13 +79,14 @@ impl HeaderLookup for FlatHeaders<'_> {
 #[wasm_bindgen]
 impl WebhookCore {
     /// Parses `secrets` for `scheme`. What is `undefined` takes the core's
-    /// default: the scheme (`standard`) and the limits (300 s tolerance,
-    /// 8 MiB body).
+    /// default: the scheme (`standard`) and the limits (300 s tolerance, no
+    /// envelope tolerance, 8 MiB body).
     #[wasm_bindgen(constructor)]
     pub fn new(
         scheme: Option<String>,
         secrets: Vec<String>,
         tolerance_seconds: Option<f64>,
+        envelope_tolerance_seconds: Option<f64>,
         max_body_bytes: Option<f64>,
     ) -> Result<WebhookCore, JsValue> {
         let scheme = match scheme {
@@ -98,6 +99,12 @@ impl WebhookCore {
                 seconds,
                 "toleranceSeconds must be a non-negative number up to 2^53 - 1",
             )?);
+        }
+        if let Some(seconds) = envelope_tolerance_seconds {
+            inner = inner.envelope_tolerance_seconds(Some(non_negative(
+                seconds,
+                "envelopeToleranceSeconds must be a non-negative number up to 2^53 - 1",
+            )?));
         }
         if let Some(bytes) = max_body_bytes {
             let bytes = non_negative(

@@ -123,3 +123,29 @@ pub(crate) async fn passed(response: Response) -> ApiResult<Response> {
         Err(_) => ApiError::internal("object call failed", status),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names reach an object exactly, whatever they hold: the query is
+    /// encoded and decoded as form data (`+` is a space there, so a `+` of
+    /// a name travels as `%2B`).
+    #[test]
+    fn object_calls_carry_names_exactly() {
+        let names = [
+            ("cache", "my cache ☕ 100%"),
+            ("name", "a+b &c=d#e?f:'\"🦀"),
+            ("topic", "%2F%20 + ,;"),
+        ];
+        let url = object_url("/webhook", &names).unwrap();
+        let parsed = worker::Url::parse(&url).unwrap();
+        assert_eq!(parsed.path(), "/webhook");
+        let back: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+        let expected: Vec<(String, String)> = names
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(back, expected);
+    }
+}

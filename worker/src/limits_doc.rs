@@ -38,7 +38,7 @@ const fn number(name: &'static str, about: &'static str, value: u64) -> Limit {
 pub(crate) const LIMITS: &[Limit] = &[
     number(
         "maxNameChars",
-        "Longest cache, webhook or topic name, in characters.",
+        "Longest cache, webhook or topic name, in characters (Unicode code points).",
         limits::MAX_NAME_CHARS as u64,
     ),
     number(

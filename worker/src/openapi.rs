@@ -28,7 +28,9 @@ mod tests {
         Limit(&'static str),
         /// A number that is no limit of the product (a count starts at 0).
         Fixed(u64),
-        /// A cache, webhook or topic name: at most `maxNameChars` long.
+        /// A cache, webhook or topic name: 1 to `maxNameChars` characters
+        /// (`minLength` and `maxLength` count Unicode code points) that
+        /// match [`NAME_PATTERN`].
         Name,
         /// A format that is no limit of the product.
         Pattern(&'static str),
@@ -36,18 +38,41 @@ mod tests {
 
     use Expected::{Fixed, Limit, Name, Pattern};
 
+    /// The core's `validate_name` as a pattern: no control character (Cc:
+    /// U+0000-U+001F, U+007F-U+009F), no `/`, and not `.` or `..`; the
+    /// length is bounded by `minLength` and `maxLength` beside it.
+    const NAME_PATTERN: &str = r"^(?!\.\.?$)[^/\u0000-\u001F\u007F-\u009F]+$";
+
     /// Every bound the document states, by the property or parameter it
     /// bounds (`[]` for an array's items) and its keyword. Each bound found
     /// must be listed here, and each listed one found.
     const BOUNDS: &[(&str, &str, Expected)] = &[
         ("cache", "pattern", Name),
+        ("cache", "minLength", Name),
+        ("cache", "maxLength", Name),
         ("name", "pattern", Name),
+        ("name", "minLength", Name),
+        ("name", "maxLength", Name),
         ("topic", "pattern", Name),
+        ("topic", "minLength", Name),
+        ("topic", "maxLength", Name),
         ("topicName", "pattern", Name),
+        ("topicName", "minLength", Name),
+        ("topicName", "maxLength", Name),
         ("topics[]", "pattern", Name),
+        ("topics[]", "minLength", Name),
+        ("topics[]", "maxLength", Name),
+        ("cacheName", "pattern", Name),
+        ("cacheName", "minLength", Name),
+        ("cacheName", "maxLength", Name),
+        ("webhookName", "pattern", Name),
+        ("webhookName", "minLength", Name),
+        ("webhookName", "maxLength", Name),
         ("topics", "minItems", Fixed(1)),
         ("topics", "maxItems", Limit("maxTopicsPerWebhook")),
         ("postUrl", "maxLength", Limit("maxUrlBytes")),
+        // `destination` given as the URL string.
+        ("destination", "maxLength", Limit("maxUrlBytes")),
         ("description", "maxLength", Limit("maxDescriptionChars")),
         ("timeoutMs", "minimum", Limit("minTimeoutMs")),
         ("timeoutMs", "maximum", Limit("maxTimeoutMs")),
@@ -174,14 +199,16 @@ mod tests {
         }
     }
 
-    /// The value a bound must have.
-    fn expected(bound: &Expected) -> Value {
+    /// The value bound `keyword` must have.
+    fn expected(keyword: &str, bound: &Expected) -> Value {
         let limit = |name: &str| number_named(name).unwrap_or_else(|| panic!("no limit {name}"));
-        match bound {
-            Limit(name) => limit(name).into(),
-            Fixed(n) => (*n).into(),
-            Name => format!("^[A-Za-z0-9._-]{{1,{}}}$", limit("maxNameChars")).into(),
-            Pattern(pattern) => (*pattern).into(),
+        match (bound, keyword) {
+            (Limit(name), _) => limit(name).into(),
+            (Fixed(n), _) => (*n).into(),
+            (Name, "minLength") => 1.into(),
+            (Name, "maxLength") => limit("maxNameChars").into(),
+            (Name, _) => NAME_PATTERN.into(),
+            (Pattern(pattern), _) => (*pattern).into(),
         }
     }
 
@@ -195,7 +222,7 @@ mod tests {
             let listed = BOUNDS.iter().find(|(p, k, _)| p == place && k == keyword);
             let (_, _, bound) =
                 listed.unwrap_or_else(|| panic!("{place} {keyword}: not in BOUNDS"));
-            assert_eq!(*value, &expected(bound), "{place} {keyword}");
+            assert_eq!(*value, &expected(keyword, bound), "{place} {keyword}");
         }
         for (place, keyword, _) in BOUNDS {
             let stated = found.iter().any(|(p, k, _)| p == place && k == keyword);

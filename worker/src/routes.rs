@@ -99,8 +99,21 @@ pub(crate) struct Matched {
     params: Vec<(String, String)>,
 }
 
+/// A path parameter as the client meant it: percent-decoded (names travel
+/// `encodeURIComponent`-encoded, so `/`, `?`, `#`, `%` and spaces can be in
+/// a segment). One that is not UTF-8 once decoded reads as empty, which no
+/// cache, webhook or topic name and no token id is, so it is refused as
+/// such. `+` stays `+`: it means a space only in a query.
+fn decoded(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default()
+}
+
 impl Matched {
-    /// A path parameter; the table guarantees the names exist.
+    /// A path parameter, percent-decoded; the table guarantees the names
+    /// exist.
     pub(crate) fn param(&self, name: &str) -> &str {
         self.params
             .iter()
@@ -145,7 +158,7 @@ pub(crate) fn resolve(method: &str, path: &str) -> Result<Matched, ApiError> {
     let params = found
         .params
         .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.to_owned(), decoded(v)))
         .collect();
     Ok(Matched { route, params })
 }
@@ -171,6 +184,18 @@ mod tests {
             ("shop", "hook")
         );
         assert_eq!(resolve("GET", "/v2/nothing").unwrap_err().status, 404);
+        let matched = resolve(
+            "GET",
+            "/v1/caches/my%20caf%C3%A9/webhooks/a%2Fb%3F%23%25+%F0%9F%A6%80/secret",
+        )
+        .unwrap();
+        assert_eq!(
+            (matched.param("cache"), matched.param("name")),
+            ("my café", "a/b?#%+🦀")
+        );
+        // Not UTF-8 once decoded: empty, which no name is.
+        let matched = resolve("POST", "/v1/caches/shop/topics/%FF%FE").unwrap();
+        assert_eq!(matched.param("topic"), "");
         assert_eq!(
             resolve("POST", "/v1/caches/shop/webhooks")
                 .unwrap_err()

@@ -3,14 +3,22 @@
 //!
 //! KV keys: `webhook/{cache}/{name}` holds a webhook as listed (written by
 //! its object after every change; the object is the source of truth),
-//! `apikey/{token_id}` an API key. Names cannot contain `/`, so the
-//! prefixes never overlap. KV is eventually consistent (up to 60 s on
-//! Cloudflare), so nothing here is ever read, changed and written back.
+//! `apikey/{token_id}` an API key. Names hold no `/`, so the `/` between
+//! cache and name is unambiguous and the prefixes never overlap. A key is
+//! at most 512 bytes, and a name up to 128 characters may take 512 bytes of
+//! UTF-8 alone, so a name of more than [`VERBATIM_BYTES`] stands in its key
+//! shortened (see [`key_part`]); shorter names, all the index held before
+//! names could be longer than 128 bytes, stand as they are. KV is
+//! eventually consistent (up to 60 s on Cloudflare), so nothing here is
+//! ever read, changed and written back.
+
+use std::borrow::Cow;
 
 use edgehooks_core::service::access::KeyScope;
 use futures_util::future::try_join_all;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use worker::Env;
 use worker::kv::KvStore;
 
@@ -41,8 +49,39 @@ pub(crate) struct Store {
     kv: KvStore,
 }
 
+/// The longest name, in bytes, that stands as it is in a KV key: with
+/// `webhook/` and the `/` between two of them, 489 bytes, within KV's 512.
+const VERBATIM_BYTES: usize = 240;
+
+/// How much of a longer name its key part keeps, in bytes (at most; cut at
+/// a character's end), so that the index still lists by name.
+const KEPT_BYTES: usize = 200;
+
+/// A name as it stands in a KV key: the name itself up to
+/// [`VERBATIM_BYTES`]; a longer one as its first [`KEPT_BYTES`], DEL
+/// (U+007F) and 32 hex digits of its SHA-256 (at most 233 bytes). DEL is a
+/// control character, never in a name, so a shortened part is never
+/// another name's verbatim part, and holds no `/`.
+fn key_part(name: &str) -> Cow<'_, str> {
+    if name.len() <= VERBATIM_BYTES {
+        return Cow::Borrowed(name);
+    }
+    let mut end = KEPT_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Cow::Owned(format!("{}\u{7f}{hex}", &name[..end]))
+}
+
+/// Where the index entries of `cache` start.
+fn index_prefix(cache: &str) -> String {
+    format!("webhook/{}/", key_part(cache))
+}
+
 fn index_key(cache: &str, name: &str) -> String {
-    format!("webhook/{cache}/{name}")
+    format!("{}{}", index_prefix(cache), key_part(name))
 }
 
 fn api_key_key(token_id: &str) -> String {
@@ -82,8 +121,7 @@ impl Store {
         limit: u64,
         cursor: Option<String>,
     ) -> ApiResult<Page<serde_json::Value>> {
-        self.list_page(format!("webhook/{cache}/"), limit, cursor)
-            .await
+        self.list_page(index_prefix(cache), limit, cursor).await
     }
 
     /// A page of the JSON values under `prefix`, by key.
@@ -145,5 +183,40 @@ impl Store {
         cursor: Option<String>,
     ) -> ApiResult<Page<StoredKey>> {
         self.list_page("apikey/".into(), limit, cursor).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_stand_as_they_are() {
+        assert_eq!(index_key("shop", "orders-hook"), "webhook/shop/orders-hook");
+        assert_eq!(
+            index_key("my cache", "examples webhook"),
+            "webhook/my cache/examples webhook"
+        );
+        assert_eq!(index_prefix("shop"), "webhook/shop/");
+        let exact = "\u{e9}".repeat(VERBATIM_BYTES / 2);
+        assert_eq!(key_part(&exact), exact);
+    }
+
+    #[test]
+    fn long_names_fit_in_a_key_and_stay_apart() {
+        let crab = "\u{1f980}".repeat(128);
+        let key = index_key(&crab, &crab);
+        assert!(key.len() <= 512, "{} bytes", key.len());
+        let mut other = "\u{1f980}".repeat(127);
+        other.push('x');
+        assert_ne!(key_part(&crab), key_part(&other));
+        let part = key_part(&crab);
+        assert!(part.starts_with(&crab[..KEPT_BYTES]));
+        assert!(part.contains('\u{7f}') && !part.contains('/'));
+        assert!(key.starts_with(&index_prefix(&crab)));
+        // Cut at a character's end, not inside one.
+        let mixed = format!("a{}", "\u{1f980}".repeat(100));
+        assert!(key_part(&mixed).len() <= VERBATIM_BYTES);
+        assert!(key_part(&mixed).starts_with('a'));
     }
 }

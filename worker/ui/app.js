@@ -49,13 +49,15 @@ function renderSignIn(cache, notice) {
         return;
       }
       submit.disabled = true;
+      // Names are used exactly as typed: spaces are part of a name.
+      const cacheName = cacheInput.value;
       try {
-        await call('GET', `${paths.webhooks(cacheInput.value.trim())}?limit=1`, { key: key.value.trim() });
+        await call('GET', `${paths.webhooks(cacheName)}?limit=1`, { key: key.value.trim() });
         session.signIn(key.value.trim());
-        localStorage.setItem(LAST_CACHE, cacheInput.value.trim());
-        navigate(routes.list(cacheInput.value.trim()));
+        localStorage.setItem(LAST_CACHE, cacheName);
+        navigate(routes.list(cacheName));
       } catch (err) {
-        showError(form, explain(err, cacheInput.value.trim()), fields, error);
+        showError(form, explain(err, cacheName), fields, error);
       } finally {
         submit.disabled = false;
       }
@@ -89,7 +91,7 @@ function renderHeader(cache) {
       class: 'inline',
       onsubmit: (event) => {
         event.preventDefault();
-        if (input.value.trim()) navigate(routes.list(input.value.trim()));
+        if (input.value) navigate(routes.list(input.value));
       },
     }, h('label', { for: 'switch-cache', class: 'muted', text: 'Cache' }), input, h('button', { type: 'submit' }, 'Open')),
     h('button', {

@@ -33,7 +33,7 @@ export async function renderDetails(main, ctx, name) {
   const refreshed = h('span', { class: 'muted live', role: 'status' });
   const show = (w) => {
     fill(head, h('h1', {}, w.id.webhookName, ' ', statusBadge(w.status)), actionBar(ctx, w, reload));
-    fill(config, ...configuration(w));
+    fill(config, ...configuration(ctx, w));
     if (w.statistics) fill(stats, ...statistics(w.statistics));
   };
   let lastLog = '';
@@ -104,9 +104,11 @@ function pairs(entries) {
   return entries.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', {}, value)]);
 }
 
-function configuration(w) {
+function configuration(ctx, w) {
   return pairs([
-    ['Topics', w.topics.join(', ')],
+    // One chip a topic: a topic name may hold commas.
+    ['Topics', h('ul', { class: 'chips' }, w.topics.map((topic) =>
+      h('li', {}, h('a', { href: routes.topic(ctx.cache, topic), title: `Watch ${topic}` }, topic))))],
     ['Endpoint', h('span', { class: 'mono break', text: w.destination.postUrl })],
     ['Headers', staticHeaders(w.headers)],
     ['Scheme', SCHEMES[w.scheme] ?? w.scheme],

@@ -46,8 +46,12 @@ export function renderForm(main, ctx, webhook) {
     mode: 'async', ignoreForApi: false, retry: 'default', ordering: 'none', description: '',
   };
   const text = (value, attrs = {}) => h('input', { value, autocomplete: 'off', spellcheck: 'false', ...attrs });
-  const name = text(editing ? w.id.webhookName : '', { readonly: editing, required: !editing, maxlength: LIMITS.maxNameChars });
-  const topics = text(w.topics.join(', '), { required: true });
+  // No `maxlength`: it counts UTF-16 units, and a name is counted in
+  // characters (an emoji is one); the API checks the length.
+  const name = text(editing ? w.id.webhookName : '', { readonly: editing, required: !editing });
+  // One topic a line: a topic name may hold commas, never a line break.
+  const topics = h('textarea', { rows: '2', spellcheck: 'false', autocomplete: 'off', required: true });
+  topics.value = w.topics.join('\n');
   const url = text(w.destination.postUrl, { type: 'url', inputmode: 'url', required: true, placeholder: 'https://example.com/webhooks' });
   const scheme = editing
     ? text(SCHEMES[w.scheme] ?? w.scheme, { readonly: true })
@@ -85,8 +89,8 @@ export function renderForm(main, ctx, webhook) {
   const form = h('form', { class: 'webhook-form', novalidate: true },
     h('fieldset', {},
       h('legend', { text: 'Webhook' }),
-      field('f-name', 'Name', name, editing ? 'The name identifies the webhook and cannot be changed.' : 'Letters, digits, dot, dash and underscore; unique in the cache.'),
-      field('f-topics', 'Topics (trigger)', topics, 'Messages published to any of these topics are delivered (comma-separated).'),
+      field('f-name', 'Name', name, editing ? 'The name identifies the webhook and cannot be changed.' : `Up to ${LIMITS.maxNameChars} characters: spaces, punctuation and emoji are fine, “/” is not; unique in the cache, used exactly as typed.`),
+      field('f-topics', 'Topics (trigger)', topics, 'Messages published to any of these topics are delivered: one topic a line, exactly as published to.'),
       field('f-url', 'Endpoint URL', url, 'Where the signed POST goes. Use https in production.'),
       field('f-headers', 'Headers', headers,
         `Added to every delivery: one “Name: value” per line, at most ${LIMITS.maxCustomHeaders}. The service's own headers (webhook-*, the signature headers, content-type, content-length, user-agent, host) and, with authentication, authorization cannot be set.`),
@@ -140,7 +144,7 @@ export function renderForm(main, ctx, webhook) {
     const sendsDestination = !editing || postUrl !== w.destination.postUrl;
     const authSetting = auth.read(typedSecret);
     const body = {
-      topics: topics.value.split(',').map((t) => t.trim()).filter(Boolean),
+      topics: readTopics(topics.value),
       destination: sendsDestination ? { postUrl } : undefined,
       active: active.checked,
       timeoutMs: Number(timeout.value),
@@ -160,7 +164,7 @@ export function renderForm(main, ctx, webhook) {
       if (Object.keys(body.headers).length === 0) delete body.headers;
       body.scheme = scheme.value;
       if (secret.value) body.secret = secret.value;
-      if (!name.value.trim()) {
+      if (!name.value) {
         refuse({ code: 'invalid_name', message: 'Give the webhook a name' });
         return;
       }
@@ -178,7 +182,7 @@ export function renderForm(main, ctx, webhook) {
         ctx.toast(`${w.id.webhookName} was saved`);
         ctx.navigate(routes.details(ctx.cache, w.id.webhookName));
       } else {
-        const created = await call('PUT', paths.webhook(ctx.cache, name.value.trim()), {
+        const created = await call('PUT', paths.webhook(ctx.cache, name.value), {
           body, headers: { 'if-none-match': '*' },
         });
         showCreated(main, ctx, created);
@@ -195,6 +199,11 @@ export function renderForm(main, ctx, webhook) {
     h('h1', { text: editing ? `Edit ${w.id.webhookName}` : 'Create webhook' }),
     form);
   (editing ? topics : name).focus();
+}
+
+/** The topics of the form: one a line, exactly as typed; blank lines are skipped. */
+function readTopics(value) {
+  return value.split('\n').filter((line) => line.trim() !== '');
 }
 
 /** The retry setting of the form, or the error to show. */

@@ -105,7 +105,7 @@ function watchTopic(ctx) {
     h('form', {
       onsubmit: (event) => {
         event.preventDefault();
-        if (input.value.trim()) ctx.navigate(routes.topic(ctx.cache, input.value.trim()));
+        if (input.value) ctx.navigate(routes.topic(ctx.cache, input.value));
       },
     },
     h('label', { for: 'watch-topic', text: 'Topic' }),

@@ -27,13 +27,14 @@ export function publishBox(ctx, { topics, topicList } = {}) {
       event.preventDefault();
       clearErrors(form);
       fill(result);
-      if (!topic.value.trim()) {
+      // The topic is used exactly as given: spaces are part of a name.
+      if (!topic.value) {
         showError(form, { code: 'invalid_name', message: 'Give the topic to publish to' }, { invalid_name: `${id}-topic` }, error);
         return;
       }
       send.disabled = true;
       try {
-        const published = await call('POST', paths.topic(ctx.cache, topic.value.trim()), {
+        const published = await call('POST', paths.topic(ctx.cache, topic.value), {
           raw: message.value,
           headers: { 'content-type': type.value },
         });

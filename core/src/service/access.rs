@@ -371,6 +371,11 @@ mod tests {
                 .is_ok()
         );
         assert!(
+            input(vec!["my cache", "caf\u{e9}"], vec![Permission::Publish])
+                .validate()
+                .is_ok()
+        );
+        assert!(
             input(vec!["*"], vec![Permission::Publish, Permission::Manage])
                 .validate()
                 .is_ok()
@@ -385,7 +390,7 @@ mod tests {
             assert_eq!(bad.validate().unwrap_err().code(), "invalid_scope");
         }
         assert_eq!(
-            input(vec!["bad name"], vec![Permission::Publish])
+            input(vec!["bad/name"], vec![Permission::Publish])
                 .validate()
                 .unwrap_err()
                 .code(),

@@ -17,7 +17,9 @@ use crate::limits::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ValidationError {
-    /// A cache, webhook or topic name is malformed.
+    /// A cache, webhook or topic name is empty, longer than
+    /// [`MAX_NAME_CHARS`] characters, holds a control character or `/`,
+    /// or is `.` or `..`.
     InvalidName(NameKind),
     /// A body's `id` names another cache or webhook than its path.
     IdMismatch,
@@ -295,7 +297,7 @@ impl fmt::Display for ValidationError {
         match self {
             ValidationError::InvalidName(kind) => write!(
                 f,
-                "invalid {kind} name: use 1-{MAX_NAME_CHARS} characters from A-Z, a-z, 0-9, '.', '_' and '-'"
+                "invalid {kind} name: use 1-{MAX_NAME_CHARS} printable characters, without '/' or control characters, other than '.' and '..'"
             ),
             ValidationError::IdMismatch => {
                 f.write_str("invalid id: it must name the cache and webhook of the path")

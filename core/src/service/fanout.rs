@@ -75,7 +75,8 @@ pub fn plan_fan_out<'a, T: AsRef<WebhookConfig>>(
 
 /// The id of the message with sequence number `sequence` on `cache`/`topic`;
 /// [`delivery_id`](crate::delivery_id) derives each webhook's `webhook-id`
-/// from it.
+/// from it. Names hold no `/` ([`validate_name`](super::validate_name)), so
+/// no two messages share an id, whatever else their names hold.
 pub fn message_id(cache: &str, topic: &str, sequence: u64) -> String {
     format!("{cache}/{topic}/{sequence}")
 }
@@ -128,5 +129,9 @@ mod tests {
     #[test]
     fn message_ids_name_the_topic_and_sequence() {
         assert_eq!(message_id("shop", "orders", 42), "shop/orders/42");
+        assert_eq!(
+            message_id("my cache", "a topic: 50%", 7),
+            "my cache/a topic: 50%/7"
+        );
     }
 }

@@ -5,7 +5,11 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use core::fmt;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::auth::{AuthInput, DeliveryAuth};
 use super::custom_headers::validate_headers;
@@ -30,11 +34,48 @@ pub struct WebhookId {
 }
 
 /// Where deliveries go.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+///
+/// Shown as `{"postUrl": "..."}`; read from that object or, as Momento's
+/// `destination` may be given, from the URL string alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Destination {
     /// The URL each delivery is POSTed to.
     pub post_url: String,
+}
+
+/// The object form of a [`Destination`]; unknown fields are refused.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DestinationObject {
+    post_url: String,
+}
+
+impl<'de> Deserialize<'de> for Destination {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = Destination;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a URL string or an object with postUrl")
+            }
+
+            fn visit_str<E: de::Error>(self, url: &str) -> Result<Destination, E> {
+                Ok(Destination {
+                    post_url: url.into(),
+                })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Destination, A::Error> {
+                let object = DestinationObject::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Destination {
+                    post_url: object.post_url,
+                })
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
 }
 
 /// Whether the publish call waits for a webhook's delivery.
@@ -89,7 +130,8 @@ pub struct WebhookInput {
     pub topics: Option<Vec<String>>,
     /// A single topic, as in Momento's API.
     pub topic_name: Option<String>,
-    /// Where deliveries go.
+    /// Where deliveries go: `{"postUrl": ...}` or, as in Momento's API,
+    /// the URL string.
     pub destination: Option<Destination>,
     /// Signing scheme; `standard` when absent. Immutable after creation.
     pub scheme: Option<Scheme>,
@@ -292,6 +334,11 @@ impl WebhookConfig {
         }
     }
 
+    /// The first topic: Momento's `topicName`, shown beside `topics`.
+    pub fn topic_name(&self) -> &str {
+        self.topics.first().map_or("", String::as_str)
+    }
+
     /// Whether a message on `topic` is delivered to this webhook now.
     pub fn listens_to(&self, topic: &str) -> bool {
         self.receiving() && self.topics.iter().any(|t| t == topic)
@@ -343,13 +390,19 @@ pub(crate) fn given_topics(
     }
 }
 
-/// A cache, webhook or topic name: 1-128 characters of `[A-Za-z0-9._-]`.
-/// `kind` says which name it is, for the error.
+/// A cache, webhook or topic name, as Momento allows them: 1 to
+/// [`MAX_NAME_CHARS`] characters (Unicode scalar values) of printable
+/// Unicode, that is without control characters ([`char::is_control`],
+/// Unicode category Cc) and without `/`; and neither `.` nor `..`, which
+/// no URL path can carry (URL parsers resolve them, even percent-encoded).
+/// Spaces, punctuation and emoji are allowed. Names are stored and compared
+/// exactly: no normalization, no case folding. `kind` says which name it
+/// is, for the error.
 pub fn validate_name(name: &str, kind: NameKind) -> Result<(), ValidationError> {
-    let ok = (1..=MAX_NAME_CHARS).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    let chars = name.chars().take(MAX_NAME_CHARS + 1).count();
+    let ok = (1..=MAX_NAME_CHARS).contains(&chars)
+        && !matches!(name, "." | "..")
+        && !name.chars().any(|c| c.is_control() || c == '/');
     ok.then_some(()).ok_or(ValidationError::InvalidName(kind))
 }
 

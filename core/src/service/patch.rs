@@ -28,7 +28,7 @@ pub struct WebhookPatch {
     pub topics: Option<Vec<String>>,
     /// New single topic, as in Momento's API.
     pub topic_name: Option<String>,
-    /// New destination.
+    /// New destination: `{"postUrl": ...}` or the URL string.
     pub destination: Option<Destination>,
     /// Accepted only when equal to the current scheme.
     pub scheme: Option<Scheme>,
@@ -211,6 +211,19 @@ mod tests {
         assert_eq!(next.scheme, Scheme::Github);
         let next = patch(serde_json::json!({"topicName": "refunds", "scheme": "github"})).unwrap();
         assert_eq!(next.topics, ["refunds"]);
+        let next = patch(
+            serde_json::json!({"destination": "https://example.com/other",
+            "topics": ["a topic", "caf\u{e9} \u{1f980}"]}),
+        )
+        .unwrap();
+        assert_eq!(next.destination.post_url, "https://example.com/other");
+        assert_eq!(next.topics, ["a topic", "caf\u{e9} \u{1f980}"]);
+        assert_eq!(
+            patch(serde_json::json!({"topicName": "a/b"}))
+                .unwrap_err()
+                .code(),
+            "invalid_name"
+        );
     }
 
     #[test]

@@ -55,13 +55,15 @@ struct PendingSync {
     unsubscribe: Vec<String>,
 }
 
-/// A webhook as the API shows it: its configuration, status and times
-/// (and its delivery statistics in the details call).
+/// A webhook as the API shows it: its configuration, with Momento's
+/// `topicName` (its first topic) beside `topics`, status and times (and its
+/// delivery statistics in the details call).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookView<'a> {
     #[serde(flatten)]
     config: &'a WebhookConfig,
+    topic_name: &'a str,
     status: WebhookStatus,
     created_at: u64,
     updated_at: u64,
@@ -73,6 +75,7 @@ impl<'a> From<&'a StoredWebhook> for WebhookView<'a> {
     fn from(stored: &'a StoredWebhook) -> Self {
         WebhookView {
             config: &stored.config,
+            topic_name: stored.config.topic_name(),
             status: stored.config.status(),
             created_at: stored.created_at,
             updated_at: stored.updated_at,

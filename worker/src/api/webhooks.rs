@@ -68,8 +68,27 @@ pub(super) async fn list(call: Call) -> ApiResult<Response> {
     let cache = managed_cache(&call)?;
     let limit = call.page_limit()?;
     let cursor = call.query("cursor")?;
-    let page = call.store.list_webhooks(&cache, limit, cursor).await?;
+    let mut page = call.store.list_webhooks(&cache, limit, cursor).await?;
+    page.items.iter_mut().for_each(with_topic_name);
     json_response(200, &json!({"webhooks": page.items, "cursor": page.cursor}))
+}
+
+/// Adds `topicName` (the first topic) to a webhook listed before the index
+/// carried it; the next change of the webhook writes it.
+fn with_topic_name(listed: &mut serde_json::Value) {
+    let Some(fields) = listed.as_object_mut() else {
+        return;
+    };
+    if fields.contains_key("topicName") {
+        return;
+    }
+    if let Some(first) = fields
+        .get("topics")
+        .and_then(|topics| topics.get(0))
+        .cloned()
+    {
+        fields.insert("topicName".to_owned(), first);
+    }
 }
 
 /// `GET` one webhook, with its delivery statistics.
@@ -158,4 +177,19 @@ pub(super) async fn test(call: Call) -> ApiResult<Response> {
         false,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_listed_before_topic_name_get_it() {
+        let mut old = json!({"topics": ["a topic", "b"], "active": true});
+        with_topic_name(&mut old);
+        assert_eq!(old["topicName"], "a topic");
+        let mut new = json!({"topics": ["a topic"], "topicName": "a topic"});
+        with_topic_name(&mut new);
+        assert_eq!(new, json!({"topics": ["a topic"], "topicName": "a topic"}));
+    }
 }
