@@ -46,6 +46,14 @@ impl<'a> SignedParts<'a> {
         }
     }
 
+    /// The pieces signed before the body, then the body.
+    pub(crate) fn with_prefix(prefix: [&'a str; 4], body: &'a [u8]) -> Self {
+        SignedParts {
+            prefix: prefix.map(str::as_bytes),
+            body,
+        }
+    }
+
     /// Momento, GitHub, Commenda: the body alone.
     pub(crate) fn body(body: &'a [u8]) -> Self {
         SignedParts {
@@ -97,6 +105,21 @@ impl Key {
                 verifying: parse_public_key(secret)?,
                 signing: None,
             }),
+        }
+    }
+
+    /// The raw HMAC key of `secret` for `scheme` (the bytes [`Key::parse`]
+    /// keys its HMAC with), or `None` for Ed25519.
+    pub(crate) fn hmac_key_bytes(
+        scheme: Scheme,
+        secret: &str,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, SecretProblem> {
+        match scheme {
+            Scheme::Standard => decode_hmac_key(secret).map(Some),
+            Scheme::Momento | Scheme::Github | Scheme::Stripe | Scheme::Commenda => {
+                Ok(Some(zeroize::Zeroizing::new(non_empty(secret)?.to_vec())))
+            }
+            Scheme::StandardV1a => Ok(None),
         }
     }
 

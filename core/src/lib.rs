@@ -34,6 +34,7 @@ pub use secret::{
 #[cfg(feature = "tokio")]
 pub use sender::{Attempt, BuildError, Delivery, DeliveryResult, Endpoint, Sender, SenderConfig};
 pub use sign::SignedHeaders;
+pub use verify::{MacCandidates, MacHash};
 pub use webhook::Webhook;
 
 /// The repository README's Rust examples, run as doctests.

@@ -7,7 +7,10 @@ use subtle::ConstantTimeEq;
 
 use crate::error::VerifyError;
 use crate::headers::HeaderLookup;
-use crate::keys::{ED25519_SIGNATURE_LEN, MAC_LEN, SignedParts};
+use alloc::vec::Vec;
+use zeroize::Zeroizing;
+
+use crate::keys::{ED25519_SIGNATURE_LEN, Key, MAC_LEN, SignedParts};
 use crate::limits::MAX_SIGNATURES_PER_HEADER;
 use crate::scheme::Scheme;
 use crate::scheme::header;
@@ -49,6 +52,79 @@ impl Webhook {
             });
         }
         self.verify_signature(body, headers, now)?;
+        self.check_envelope_at(body, now)
+    }
+
+    /// The scheme's check of the signature (and of its signed timestamp).
+    fn verify_signature<H: HeaderLookup + ?Sized>(
+        &self,
+        body: &[u8],
+        headers: &H,
+        now: u64,
+    ) -> Result<(), VerifyError> {
+        if self.scheme == Scheme::StandardV1a {
+            return self.verify_standard_v1a(body, headers, now);
+        }
+        let (prefix, candidates) = self.mac_request(headers, now)?;
+        let parts = SignedParts::with_prefix(prefix, body);
+        self.any_mac_matches(parts, |expected| candidates.matches(expected))
+            .then_some(())
+            .ok_or(VerifyError::InvalidSignature)
+    }
+
+    /// The hash of this webhook's HMAC, or `None` for `standard-v1a`
+    /// (Ed25519), for callers that compute the tags themselves with
+    /// [`prepare_mac_at`](Self::prepare_mac_at).
+    pub fn mac_hash(&self) -> Option<MacHash> {
+        match self.scheme {
+            Scheme::StandardV1a => None,
+            Scheme::Momento => Some(MacHash::Sha3_256),
+            Scheme::Standard | Scheme::Stripe | Scheme::Github | Scheme::Commenda => {
+                Some(MacHash::Sha256)
+            }
+        }
+    }
+
+    /// The raw HMAC key of `secret` for `scheme`, exactly as
+    /// [`with_secrets`](Self::with_secrets) keys its HMAC with it (`None`
+    /// for `standard-v1a`), for callers that compute the tags themselves.
+    pub fn hmac_key(
+        scheme: Scheme,
+        secret: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, VerifyError> {
+        Ok(Key::hmac_key_bytes(scheme, secret)?)
+    }
+
+    /// Every check of [`verify_at`](Self::verify_at) up to the HMAC itself,
+    /// for a caller that computes the tags with its own (native) HMAC:
+    /// the body's length against the limit, the scheme's headers, the
+    /// timestamp and tolerance, the bounds on candidates. Returns the
+    /// pieces signed before the body (the tag is the HMAC, with each of
+    /// the secrets' [keys](Self::hmac_key), of these pieces followed by the
+    /// body) and the decoded candidate tags, which decide the verification
+    /// with [`MacCandidates::matches`]; then
+    /// [`check_envelope_at`](Self::check_envelope_at) finishes it.
+    /// `standard-v1a` has no HMAC: it is refused with `invalid_signature`.
+    pub fn prepare_mac_at<'h, H: HeaderLookup + ?Sized>(
+        &self,
+        body_len: usize,
+        headers: &'h H,
+        now: u64,
+    ) -> Result<([&'h str; 4], MacCandidates), VerifyError> {
+        if body_len > self.max_body_bytes {
+            return Err(VerifyError::PayloadTooLarge {
+                limit: self.max_body_bytes,
+            });
+        }
+        if self.scheme == Scheme::StandardV1a {
+            return Err(VerifyError::InvalidSignature);
+        }
+        self.mac_request(headers, now)
+    }
+
+    /// The envelope check of a body whose signature verified (nothing when
+    /// no [envelope tolerance](Self::envelope_tolerance_seconds) is set).
+    pub fn check_envelope_at(&self, body: &[u8], now: u64) -> Result<(), VerifyError> {
         // Only a body that verified is parsed: an unsigned one costs one MAC
         // and no JSON parsing, and its errors say nothing about its content.
         match self.envelope_tolerance_seconds {
@@ -60,119 +136,80 @@ impl Webhook {
         }
     }
 
-    /// The scheme's check of the signature (and of its signed timestamp).
-    fn verify_signature<H: HeaderLookup + ?Sized>(
+    /// The HMAC schemes' header checks: the signed prefix and the candidates.
+    fn mac_request<'h, H: HeaderLookup + ?Sized>(
         &self,
-        body: &[u8],
-        headers: &H,
+        headers: &'h H,
         now: u64,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<([&'h str; 4], MacCandidates), VerifyError> {
+        let mut candidates = MacCandidates::default();
         match self.scheme {
-            Scheme::Standard | Scheme::StandardV1a => self.verify_standard(body, headers, now),
-            Scheme::Stripe => self.verify_stripe(body, headers, now),
+            Scheme::Standard | Scheme::StandardV1a => {
+                let (id, timestamp, entries) = standard_headers(headers, now, self)?;
+                entries
+                    .filter(|(v, _)| *v == "v1")
+                    .filter_map(|(_, sig)| decode_base64::<MAC_LEN>(sig))
+                    .for_each(|tag| candidates.push(tag));
+                Ok(([id, ".", timestamp, "."], candidates))
+            }
+            Scheme::Stripe => {
+                let name = header::STRIPE_SIGNATURE;
+                let value = required(headers, name)?;
+                let items = || {
+                    value
+                        .split(',')
+                        .filter_map(|item| item.split_once('='))
+                        .map(|(k, v)| (k.trim(), v.trim()))
+                };
+                let timestamp = items()
+                    .find(|(k, _)| *k == "t")
+                    .map(|(_, v)| v)
+                    .ok_or(VerifyError::InvalidHeader(name))?;
+                self.check_timestamp(parse_timestamp(timestamp, name)?, now)?;
+                items()
+                    .filter(|(k, _)| *k == "v1")
+                    .map(|(_, v)| v)
+                    .take(MAX_SIGNATURES_PER_HEADER)
+                    .filter_map(decode_hex_mac)
+                    .for_each(|tag| candidates.push(tag));
+                Ok(([timestamp, ".", "", ""], candidates))
+            }
             Scheme::Github => {
                 let value = required(headers, header::GITHUB_SIGNATURE)?;
                 let hex = value
                     .strip_prefix("sha256=")
                     .ok_or(VerifyError::InvalidHeader(header::GITHUB_SIGNATURE))?;
-                self.verify_single_hex(hex, header::GITHUB_SIGNATURE, body)
+                let got = decode_hex_mac(hex.trim())
+                    .ok_or(VerifyError::InvalidHeader(header::GITHUB_SIGNATURE))?;
+                candidates.push(got);
+                Ok((["", "", "", ""], candidates))
             }
             Scheme::Momento | Scheme::Commenda => {
                 let name = self.scheme.signature_header();
-                self.verify_single_hex(required(headers, name)?, name, body)
+                let got = decode_hex_mac(required(headers, name)?.trim())
+                    .ok_or(VerifyError::InvalidHeader(name))?;
+                candidates.push(got);
+                Ok((["", "", "", ""], candidates))
             }
         }
     }
 
-    fn verify_standard<H: HeaderLookup + ?Sized>(
+    fn verify_standard_v1a<H: HeaderLookup + ?Sized>(
         &self,
         body: &[u8],
         headers: &H,
         now: u64,
     ) -> Result<(), VerifyError> {
-        let id = required_or(headers, header::WEBHOOK_ID, header::SVIX_ID)?;
-        let timestamp = required_or(headers, header::WEBHOOK_TIMESTAMP, header::SVIX_TIMESTAMP)?;
-        let signatures = required_or(headers, header::WEBHOOK_SIGNATURE, header::SVIX_SIGNATURE)?;
-        self.check_timestamp(parse_timestamp(timestamp, header::WEBHOOK_TIMESTAMP)?, now)?;
-
-        // Entries are space-separated; a header sent several times arrives
-        // joined with ", " (RFC 9110 section 5.3), which leaves a comma
-        // after all but the last entry.
-        let entries = || {
-            signatures
-                .split(' ')
-                .filter_map(|entry| entry.trim_end_matches(',').split_once(','))
-                .take(MAX_SIGNATURES_PER_HEADER)
-        };
-        if entries().next().is_none() {
-            return Err(VerifyError::InvalidHeader(header::WEBHOOK_SIGNATURE));
-        }
+        let (id, timestamp, entries) = standard_headers(headers, now, self)?;
         let parts = SignedParts::standard(id, timestamp, body);
-        let matched = if self.scheme == Scheme::StandardV1a {
-            let candidates = || entries().filter(|(v, _)| *v == "v1a").map(|(_, s)| s);
-            self.keys.iter().any(|key| {
-                candidates().any(|sig| {
-                    decode_base64::<ED25519_SIGNATURE_LEN>(sig)
-                        .is_some_and(|sig| key.verifies_ed25519(parts, &sig))
-                })
+        let candidates = || entries.clone().filter(|(v, _)| *v == "v1a").map(|(_, s)| s);
+        let matched = self.keys.iter().any(|key| {
+            candidates().any(|sig| {
+                decode_base64::<ED25519_SIGNATURE_LEN>(sig)
+                    .is_some_and(|sig| key.verifies_ed25519(parts, &sig))
             })
-        } else {
-            let candidates = || entries().filter(|(v, _)| *v == "v1").map(|(_, s)| s);
-            self.any_mac_matches(parts, |expected| {
-                candidates().any(|sig| {
-                    decode_base64::<MAC_LEN>(sig).is_some_and(|got| macs_equal(&got, expected))
-                })
-            })
-        };
+        });
         matched.then_some(()).ok_or(VerifyError::InvalidSignature)
-    }
-
-    fn verify_stripe<H: HeaderLookup + ?Sized>(
-        &self,
-        body: &[u8],
-        headers: &H,
-        now: u64,
-    ) -> Result<(), VerifyError> {
-        let name = header::STRIPE_SIGNATURE;
-        let value = required(headers, name)?;
-        let items = || {
-            value
-                .split(',')
-                .filter_map(|item| item.split_once('='))
-                .map(|(k, v)| (k.trim(), v.trim()))
-        };
-        let timestamp = items()
-            .find(|(k, _)| *k == "t")
-            .map(|(_, v)| v)
-            .ok_or(VerifyError::InvalidHeader(name))?;
-        self.check_timestamp(parse_timestamp(timestamp, name)?, now)?;
-        let parts = SignedParts::stripe(timestamp, body);
-        let candidates = || {
-            items()
-                .filter(|(k, _)| *k == "v1")
-                .map(|(_, v)| v)
-                .take(MAX_SIGNATURES_PER_HEADER)
-        };
-        self.any_mac_matches(parts, |expected| {
-            candidates()
-                .any(|sig| decode_hex_mac(sig).is_some_and(|got| macs_equal(&got, expected)))
-        })
-        .then_some(())
-        .ok_or(VerifyError::InvalidSignature)
-    }
-
-    fn verify_single_hex(
-        &self,
-        hex: &str,
-        name: &'static str,
-        body: &[u8],
-    ) -> Result<(), VerifyError> {
-        let got = decode_hex_mac(hex.trim()).ok_or(VerifyError::InvalidHeader(name))?;
-        self.any_mac_matches(SignedParts::body(body), |expected| {
-            bool::from(got.ct_eq(expected))
-        })
-        .then_some(())
-        .ok_or(VerifyError::InvalidSignature)
     }
 
     /// Computes each key's tag once and asks `matches` about it.
@@ -190,6 +227,85 @@ impl Webhook {
     fn check_timestamp(&self, timestamp: u64, now: u64) -> Result<(), VerifyError> {
         within(timestamp, now, self.tolerance_seconds)
     }
+}
+
+/// The hash of an HMAC scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MacHash {
+    /// HMAC-SHA256: `standard`, `stripe`, `github`, `commenda`.
+    Sha256,
+    /// HMAC-SHA3-256: `momento`.
+    Sha3_256,
+}
+
+/// The decoded candidate tags of a request (at most
+/// [`MAX_SIGNATURES_PER_HEADER`]), from
+/// [`Webhook::prepare_mac_at`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MacCandidates {
+    tags: [[u8; MAC_LEN]; MAX_SIGNATURES_PER_HEADER],
+    count: usize,
+}
+
+impl MacCandidates {
+    fn push(&mut self, tag: [u8; MAC_LEN]) {
+        if let Some(slot) = self.tags.get_mut(self.count) {
+            *slot = tag;
+            self.count += 1;
+        }
+    }
+
+    /// How many candidates there are (none: no tag can match).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there is no candidate.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Whether `tag` (a computed tag; anything not 32 bytes never matches)
+    /// equals one of the candidates, compared in constant time.
+    pub fn matches(&self, tag: &[u8]) -> bool {
+        let Ok(tag) = <&[u8; MAC_LEN]>::try_from(tag) else {
+            return false;
+        };
+        self.tags[..self.count]
+            .iter()
+            .fold(false, |found, candidate| found | macs_equal(candidate, tag))
+    }
+}
+
+/// The Standard Webhooks headers: id, timestamp (checked against `now`),
+/// and the signature entries (at most [`MAX_SIGNATURES_PER_HEADER`]).
+fn standard_headers<'h, H: HeaderLookup + ?Sized>(
+    headers: &'h H,
+    now: u64,
+    webhook: &Webhook,
+) -> Result<
+    (
+        &'h str,
+        &'h str,
+        impl Iterator<Item = (&'h str, &'h str)> + Clone + 'h,
+    ),
+    VerifyError,
+> {
+    let id = required_or(headers, header::WEBHOOK_ID, header::SVIX_ID)?;
+    let timestamp = required_or(headers, header::WEBHOOK_TIMESTAMP, header::SVIX_TIMESTAMP)?;
+    let signatures = required_or(headers, header::WEBHOOK_SIGNATURE, header::SVIX_SIGNATURE)?;
+    webhook.check_timestamp(parse_timestamp(timestamp, header::WEBHOOK_TIMESTAMP)?, now)?;
+    // Entries are space-separated; a header sent several times arrives
+    // joined with ", " (RFC 9110 section 5.3), which leaves a comma
+    // after all but the last entry.
+    let entries = signatures
+        .split(' ')
+        .filter_map(|entry| entry.trim_end_matches(',').split_once(','))
+        .take(MAX_SIGNATURES_PER_HEADER);
+    if entries.clone().next().is_none() {
+        return Err(VerifyError::InvalidHeader(header::WEBHOOK_SIGNATURE));
+    }
+    Ok((id, timestamp, entries))
 }
 
 /// Whether `timestamp` is at most `tolerance` seconds from `now`, either way.

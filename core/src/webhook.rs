@@ -97,6 +97,11 @@ impl Webhook {
         self.keys.iter().any(Key::can_sign)
     }
 
+    /// The envelope tolerance in seconds, if set.
+    pub fn envelope_tolerance(&self) -> Option<u64> {
+        self.envelope_tolerance_seconds
+    }
+
     /// The scheme this webhook signs and verifies with.
     pub fn scheme(&self) -> Scheme {
         self.scheme

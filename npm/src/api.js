@@ -62,6 +62,38 @@ function pickHeaders(headers, names) {
   return picked;
 }
 
+/**
+ * The same headers as `pickHeaders`, as one string: names and values joined
+ * with "\n" (what the core's `prepareMac` reads), or `undefined` when a
+ * value holds a "\n" (never in HTTP; such requests take `verifyBytes`).
+ */
+function joinHeaders(headers, names) {
+  if (headers === null || typeof headers !== 'object') {
+    throw new TypeError('headers must be a plain object or a Fetch Headers');
+  }
+  let joined = '';
+  const add = (name, value) => {
+    if (value.includes('\n')) return false;
+    joined = joined === '' ? `${name}\n${value}` : `${joined}\n${name}\n${value}`;
+    return true;
+  };
+  if (typeof headers.get === 'function' && typeof headers.forEach === 'function') {
+    for (const name of names) {
+      const value = headers.get(name);
+      if (value !== null && value !== undefined && !add(name, String(value))) return undefined;
+    }
+    return joined;
+  }
+  for (const key of Object.keys(headers)) {
+    const name = key.toLowerCase();
+    if (!names.includes(name)) continue;
+    const value = headers[key];
+    if (value === undefined || value === null) continue;
+    if (!add(name, Array.isArray(value) ? value.join(', ') : String(value))) return undefined;
+  }
+  return joined;
+}
+
 /** The payload: parsed JSON, else the text. */
 function payloadOf(text) {
   try {
@@ -105,12 +137,19 @@ async function readBody(request, check) {
   return body;
 }
 
+const NO_TAGS = new Uint8Array(0);
+
 /**
  * Builds the API over an initialised `WebhookCore` class. `decode` turns
  * bytes into text or `undefined` when they are not UTF-8; Node's entries pass
- * a native one.
+ * a native one. `native`, given by Node's entries, computes the HMAC tags
+ * natively: `{ key(bytes), macs(hash, keys, prefix, body), byteLength(text),
+ * verifications }`. The core still decides everything else: it checks the
+ * size, headers, timestamp and candidates first (`prepareMac`), returns the
+ * text signed before the body, and compares the tags in constant time
+ * (`finishMac`).
  */
-export function createApi(WebhookCore, decode = decodeUtf8) {
+export function createApi(WebhookCore, decode = decodeUtf8, native = undefined) {
   /** Refuses `length` bytes for `webhook` with the core's `payload_too_large`; set below. */
   let checkBodySize;
 
@@ -118,6 +157,10 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
   class Webhook {
     #core;
     #headerNames;
+    /** The hash and keys of the native HMAC, when it computes the tags. */
+    #hash;
+    #keys;
+    #checksEnvelope;
 
     static {
       checkBodySize = (webhook, length) => webhook.#core.checkBodySize(length);
@@ -138,6 +181,35 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
       // What is absent (scheme, limits) takes the core's default.
       this.#core = new WebhookCore(scheme, secrets, tolerance, envelopeTolerance, maxBodyBytes);
       this.#headerNames = this.#core.headerNames();
+      this.#hash = native ? this.#core.macHash() : undefined;
+      if (this.#hash !== undefined) {
+        this.#keys = [];
+        for (let i = 0; i < this.#core.macKeyCount(); i++) this.#keys.push(native.key(this.#core.macKey(i)));
+        this.#checksEnvelope = this.#core.checksEnvelope();
+      }
+    }
+
+    /** `verify` with the tags computed natively: the same checks, in the core. */
+    #verifyNative(body, joined, now) {
+      const core = this.#core;
+      let bytes;
+      let length;
+      if (typeof body === 'string') {
+        core.checkBodySize(body.length);
+        length = native.byteLength(body);
+      } else {
+        bytes = bodyBytes(body);
+        length = bytes.byteLength;
+      }
+      // Size, headers, timestamp, candidates: throws as verifyBytes would.
+      const prefix = core.prepareMac(length, joined, now);
+      // No candidate decoded: no tag can match, and the core says so.
+      core.finishMac(prefix === undefined ? NO_TAGS : native.macs(this.#hash, this.#keys, prefix, bytes ?? body));
+      native.verifications++;
+      if (this.#checksEnvelope) core.checkEnvelope(bytes ?? encoder.encode(body), now);
+      if (bytes === undefined) return payloadOf(body);
+      const text = decode(bytes);
+      return text === undefined ? bytes : payloadOf(text);
     }
 
     /**
@@ -146,6 +218,10 @@ export function createApi(WebhookCore, decode = decodeUtf8) {
      */
     verify(body, headers, options = {}) {
       const now = nonNegative(options?.now, 'now', Math.floor(Date.now() / 1000));
+      if (this.#keys !== undefined) {
+        const joined = joinHeaders(headers, this.#headerNames);
+        if (joined !== undefined) return this.#verifyNative(body, joined, now);
+      }
       const picked = pickHeaders(headers, this.#headerNames);
       if (typeof body === 'string') {
         // A string's UTF-8 form is at least as long as the string: a string

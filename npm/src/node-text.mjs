@@ -3,5 +3,6 @@ import { Buffer, isUtf8 } from 'node:buffer';
 
 /** The text of UTF-8 bytes, or `undefined` if they are not UTF-8. */
 export function decodeNode(bytes) {
-  return isUtf8(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : undefined;
+  if (!isUtf8(bytes)) return undefined;
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
 }

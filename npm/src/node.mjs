@@ -1,9 +1,14 @@
-// Node.js, ES modules: instantiate the WebAssembly module synchronously from disk.
+// Node.js, ES modules: instantiate the WebAssembly module synchronously from
+// disk; HMAC tags are computed with node:crypto (see node-native.mjs).
 import { readFileSync } from 'node:fs';
 import { WebhookCore, initSync } from './wasm/edgehooks.js';
 import { createApi } from './api.js';
 import { decodeNode } from './node-text.mjs';
+import { nativeMac } from './node-native.mjs';
 
 initSync({ module: readFileSync(new URL('./edgehooks_bg.wasm', import.meta.url)) });
 
-export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode);
+export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode, nativeMac);
+
+/** For tests: the count of natively computed verifications, and the WebAssembly-only API. */
+export const __native = { stats: nativeMac, wasm: createApi(WebhookCore, decodeNode) };

@@ -17,7 +17,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use edgehooks_core::{HeaderLookup, Scheme, VerifyError, Webhook};
+use edgehooks_core::{HeaderLookup, MacCandidates, MacHash, Scheme, VerifyError, Webhook};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(raw_module = "../errors.js")]
@@ -62,19 +62,26 @@ fn non_negative(value: f64, refusal: &str) -> Result<u64, JsValue> {
 #[wasm_bindgen]
 pub struct WebhookCore {
     inner: Webhook,
+    /// The raw HMAC keys, for a host that computes the tags natively.
+    mac_keys: Vec<Vec<u8>>,
+    /// The candidates of the last `prepareMac`, for `finishMac`.
+    pending: Option<MacCandidates>,
 }
 
 /// Header names and values interleaved: `[name0, value0, name1, value1, ...]`.
-struct FlatHeaders<'a>(&'a [String]);
+struct FlatHeaders<'a, S>(&'a [S]);
 
-impl HeaderLookup for FlatHeaders<'_> {
+impl<S: AsRef<str>> HeaderLookup for FlatHeaders<'_, S> {
     fn header(&self, name: &str) -> Option<&str> {
         self.0
             .chunks_exact(2)
-            .find(|pair| pair[0].eq_ignore_ascii_case(name))
-            .map(|pair| pair[1].as_str())
+            .find(|pair| pair[0].as_ref().eq_ignore_ascii_case(name))
+            .map(|pair| pair[1].as_ref())
     }
 }
+
+/// The most headers a scheme reads (`standard`: three, each with its Svix alias).
+const MAX_HEADERS: usize = 6;
 
 #[wasm_bindgen]
 impl WebhookCore {
@@ -94,6 +101,12 @@ impl WebhookCore {
             None => Scheme::default(),
         };
         let mut inner = Webhook::with_secrets(scheme, &secrets).map_err(thrown)?;
+        let mut mac_keys = Vec::new();
+        for secret in &secrets {
+            if let Some(key) = Webhook::hmac_key(scheme, secret).map_err(thrown)? {
+                mac_keys.push(key.to_vec());
+            }
+        }
         if let Some(seconds) = tolerance_seconds {
             inner = inner.tolerance_seconds(non_negative(
                 seconds,
@@ -113,7 +126,11 @@ impl WebhookCore {
             )?;
             inner = inner.max_body_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
-        Ok(WebhookCore { inner })
+        Ok(WebhookCore {
+            inner,
+            mac_keys,
+            pending: None,
+        })
     }
 
     /// Throws the core's `payload_too_large` when a body of `length` bytes
@@ -147,6 +164,109 @@ impl WebhookCore {
             .verify_at(
                 body,
                 &FlatHeaders(&headers),
+                non_negative(now, "now must be a non-negative number up to 2^53 - 1")?,
+            )
+            .map_err(thrown)
+    }
+
+    /// The hash of the scheme's HMAC for a host computing the tags natively
+    /// (`"sha256"` or `"sha3-256"`), or `undefined` (`standard-v1a`).
+    #[wasm_bindgen(js_name = macHash)]
+    pub fn mac_hash(&self) -> Option<String> {
+        self.inner.mac_hash().map(|hash| {
+            String::from(match hash {
+                MacHash::Sha256 => "sha256",
+                MacHash::Sha3_256 => "sha3-256",
+            })
+        })
+    }
+
+    /// The number of HMAC keys (one per secret; none for `standard-v1a`).
+    #[wasm_bindgen(js_name = macKeyCount)]
+    pub fn mac_key_count(&self) -> usize {
+        self.mac_keys.len()
+    }
+
+    /// The raw HMAC key of secret `index`, in the order the secrets were given.
+    #[wasm_bindgen(js_name = macKey)]
+    pub fn mac_key(&self, index: usize) -> Option<Vec<u8>> {
+        self.mac_keys.get(index).cloned()
+    }
+
+    /// Every check of `verifyBytes` before the HMAC, for a body of
+    /// `body_length` bytes: throws as `verifyBytes` would, else returns the
+    /// text signed before the body and keeps the request's decoded
+    /// candidate tags for `finishMac`. Returns `undefined` when no candidate
+    /// decoded (no tag can match: the caller throws `finishMac`'s error
+    /// without computing one).
+    #[wasm_bindgen(js_name = prepareMac)]
+    ///
+    /// `headers` are the names and values of `verifyBytes` joined with
+    /// `"\n"` (one string crosses the boundary faster than an array); the
+    /// caller passes no value that holds a `"\n"`.
+    pub fn prepare_mac(
+        &mut self,
+        body_length: f64,
+        headers: &str,
+        now: f64,
+    ) -> Result<Option<String>, JsValue> {
+        self.pending = None;
+        let now = non_negative(now, "now must be a non-negative number up to 2^53 - 1")?;
+        let length =
+            usize::try_from(non_negative(body_length, "body length")?).unwrap_or(usize::MAX);
+        let mut pieces = [""; 2 * MAX_HEADERS];
+        let mut count = 0;
+        if !headers.is_empty() {
+            for piece in headers.split('\n') {
+                let slot = pieces
+                    .get_mut(count)
+                    .ok_or_else(|| JsValue::from(TypeError::new("too many headers")))?;
+                *slot = piece;
+                count += 1;
+            }
+        }
+        let flat = FlatHeaders(&pieces[..count - count % 2]);
+        let (prefix, candidates) = self
+            .inner
+            .prepare_mac_at(length, &flat, now)
+            .map_err(thrown)?;
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        self.pending = Some(candidates);
+        Ok(Some(prefix.concat()))
+    }
+
+    /// Finishes the verification `prepareMac` began: `tags` holds the
+    /// 32-byte HMAC of the signed bytes under each key, in key order. The
+    /// core compares them with the candidates in constant time and throws
+    /// `invalid_signature` when none matches.
+    #[wasm_bindgen(js_name = finishMac)]
+    pub fn finish_mac(&mut self, tags: &[u8]) -> Result<(), JsValue> {
+        let candidates = self.pending.take();
+        let matched = candidates.is_some_and(|candidates| {
+            tags.chunks(32)
+                .fold(false, |found, tag| found | candidates.matches(tag))
+        });
+        if matched {
+            Ok(())
+        } else {
+            Err(thrown(VerifyError::InvalidSignature))
+        }
+    }
+
+    /// Whether `checkEnvelope` has anything to check.
+    #[wasm_bindgen(js_name = checksEnvelope)]
+    pub fn checks_envelope(&self) -> bool {
+        self.inner.envelope_tolerance().is_some()
+    }
+
+    /// The envelope check of a body whose signature verified.
+    #[wasm_bindgen(js_name = checkEnvelope)]
+    pub fn check_envelope(&self, body: &[u8], now: f64) -> Result<(), JsValue> {
+        self.inner
+            .check_envelope_at(
+                body,
                 non_negative(now, "now must be a non-negative number up to 2^53 - 1")?,
             )
             .map_err(thrown)
