@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, eventually, newDeployment, startReceiver, startWorker } from './harness.mjs';
 import { startAuthorizationServer, startProtectedReceiver } from './oauth.mjs';
 
 const CLIENT_SECRET = 'oauth-client-secret-0123456789';
@@ -65,16 +65,6 @@ async function attempts(name) {
   return res.json.attempts;
 }
 
-async function until(what, check, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('oauth2: one token for many deliveries, each checked by the receiver; the secret is never shown', async () => {
   const created = await create('orders', bearer, { auth: oauth() });
   assert.deepEqual(created.json.webhook.auth, {
@@ -114,7 +104,7 @@ test('oauth2: a token is fetched again after it expires and after the endpoint a
   const first = as.requests().at(-1);
   // Past the token's `expires_in` (3 s from when it was issued), the
   // service must not send it again: it fetches a new one first.
-  await until('the first token to expire', async () => Date.now() > first.at + 3000 && !(await as.introspect(first.accessToken)).active);
+  await eventually(async () => Date.now() > first.at + 3000 && !(await as.introspect(first.accessToken)).active, 15_000, 'the first token to expire');
   await publish('expiring', 'two');
   await bearer.waitFor('/expiring', 2);
   assert.ok(bearer.at('/expiring')[1].auth.active, 'a fresh token, not the expired one');
@@ -133,10 +123,10 @@ test('oauth2: a token is fetched again after it expires and after the endpoint a
   assert.equal(got[3].auth.active, false);
   assert.equal(got[4].auth.active, true);
   assert.equal(tokenFetches() - beforeRevoked, 1);
-  const log = await until('the retry to be logged', async () => {
+  const log = await eventually(async () => {
     const list = await attempts('expiring');
     return list.filter((a) => a.topicSequenceNumber === 4).length >= 2 && list;
-  });
+  }, 15_000, 'the retry to be logged');
   const four = log.filter((a) => a.topicSequenceNumber === 4);
   assert.ok(four.some((a) => a.statusCode === 401) && four.some((a) => a.delivered));
 });
@@ -144,7 +134,7 @@ test('oauth2: a token is fetched again after it expires and after the endpoint a
 test('oauth2: a wrong client secret is a failed attempt, auth_failed, and nothing reaches the endpoint', async () => {
   await create('refused', bearer, { auth: oauth({ clientSecret: 'not-the-secret' }) });
   await publish('refused', 'x');
-  const failed = await until('an auth_failed attempt', async () => (await attempts('refused')).find((a) => a.error));
+  const failed = await eventually(async () => (await attempts('refused')).find((a) => a.error), 15_000, 'an auth_failed attempt');
   assert.equal(failed.error.code, 'auth_failed');
   assert.match(failed.error.message, /401.*invalid_client/);
   assert.equal(failed.delivered, false);

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { inspect } from 'node:util';
 import { Webhook } from 'edgehooks';
 import { EdgehooksApiError, EdgehooksClient } from 'edgehooks/client';
-import { assertDocumented, assertSchema, newDeployment, openapi, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, assertSchema, newDeployment, openapi, startReceiver, startWorker, eventually } from './harness.mjs';
 
 let deployment, worker, receiver, relay, admin;
 /** Answers of the receiver by path: a status (default 204). */
@@ -91,16 +91,6 @@ async function apiError(promise, code, status) {
   return error;
 }
 
-/** Polls `check` until it returns something truthy. */
-async function eventually(check, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function collect(iterator) {
   const items = [];

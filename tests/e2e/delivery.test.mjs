@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, newDeployment, startReceiver, startWorker, eventually } from './harness.mjs';
 
 const DISABLE_AFTER_SECONDS = 3;
 let deployment, worker, receiver, admin;
@@ -63,16 +63,6 @@ async function details(name) {
   return res.json;
 }
 
-/** Polls `check` until it returns a truthy value. */
-async function eventually(check, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -226,3 +226,15 @@ function findPath(node, target, at) {
   }
   return undefined;
 }
+
+/** Polls `check` every 100 ms until it returns a truthy value, which it
+ * returns; fails after `ms` naming `what`. */
+export async function eventually(check, ms = 20_000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not met in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

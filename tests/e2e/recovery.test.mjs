@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, newDeployment, startReceiver, startWorker, eventually } from './harness.mjs';
 
 let deployment, worker, receiver, admin;
 /** Per path: `(n, entry) => answer` for its n-th request (1-based). */
@@ -80,16 +80,6 @@ async function replay(name, body) {
   return res.json;
 }
 
-/** Polls `check` until it returns a truthy value. */
-async function eventually(check, ms = 20_000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not met in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const text = (request) => JSON.parse(request.body).text;
 const replayedHeader = (res) => res.headers.get('idempotent-replayed');
