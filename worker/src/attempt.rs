@@ -7,14 +7,11 @@ use edgehooks_core::service::{
     AttemptFailure, UrlPolicy, WebhookConfig, is_success, parse_retry_after, validate_post_url,
 };
 use edgehooks_core::{Envelope, SecretString, Webhook, delivery_headers};
-use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
-use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-    ResponseBody,
-};
+use worker::{Headers, Method, Request, RequestInit, RequestRedirect, ResponseBody};
 
 use crate::delivery_auth::{Credentials, Tokens};
+use crate::http::{NoAnswer, fetch_within};
 use crate::platform::now_ms;
 
 /// A webhook ready to receive: where, how long to wait, how to sign, and
@@ -181,13 +178,8 @@ async fn send(
     timeout_ms: u32,
     now_s: u64,
 ) -> (Result<u16, AttemptFailure>, Option<Duration>) {
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send_with_signal(&signal));
-    let timeout = Box::pin(Delay::from(Duration::from_millis(u64::from(timeout_ms))));
-    match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => {
+    match fetch_within(request, timeout_ms).await {
+        Ok(response) => {
             let retry_after = response
                 .headers()
                 .get("retry-after")
@@ -200,11 +192,8 @@ async fn send(
             }
             (Ok(response.status_code()), retry_after)
         }
-        Either::Left((Err(_), _)) => (Err(AttemptFailure::ConnectionFailed), None),
-        Either::Right(((), _)) => {
-            controller.abort();
-            (Err(AttemptFailure::Timeout), None)
-        }
+        Err(NoAnswer::Failed) => (Err(AttemptFailure::ConnectionFailed), None),
+        Err(NoAnswer::TimedOut) => (Err(AttemptFailure::Timeout), None),
     }
 }
 

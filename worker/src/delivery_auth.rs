@@ -5,19 +5,15 @@
 //! this module brings the platform's `fetch` and clock.
 
 use core::cell::RefCell;
-use core::time::Duration;
 
 use edgehooks_core::SecretString;
 use edgehooks_core::service::{
     AuthFailure, DeliveryAuth, OAuth2, TokenCache, UrlPolicy, basic_authorization,
     read_token_answer, validate_post_url,
 };
-use futures_util::future::{Either, select};
-use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-};
+use worker::{Headers, Method, Request, RequestInit, RequestRedirect};
 
-use crate::http::response_body;
+use crate::http::{NoAnswer, fetch_within, response_body};
 use crate::platform::now_ms;
 
 /// Largest token endpoint answer read, in bytes.
@@ -112,21 +108,12 @@ async fn fetch_token(
         .with_body(Some(token_request.body.expose().into()));
     let request =
         Request::new_with_init(&token_request.url, &init).map_err(|_| AuthFailure::Unreachable)?;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send_with_signal(&signal));
-    let timeout = Box::pin(Delay::from(Duration::from_millis(u64::from(
-        credentials.timeout_ms,
-    ))));
-    let response = match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(_), _)) => return Err(AuthFailure::Unreachable),
-        Either::Right(((), _)) => {
-            controller.abort();
-            return Err(AuthFailure::Timeout);
-        }
-    };
+    let response = fetch_within(request, credentials.timeout_ms)
+        .await
+        .map_err(|no_answer| match no_answer {
+            NoAnswer::Failed => AuthFailure::Unreachable,
+            NoAnswer::TimedOut => AuthFailure::Timeout,
+        })?;
     let status = response.status_code();
     let too_long = response
         .headers()

@@ -39,6 +39,34 @@ pub(crate) fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
         .map(|(_, v)| v.into_owned()))
 }
 
+/// Why an outbound request got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NoAnswer {
+    /// It failed before an answer (refused, reset, DNS, TLS).
+    Failed,
+    /// No answer within the time given; the request is aborted.
+    TimedOut,
+}
+
+/// Sends `request` to the outside, aborted after `timeout_ms`.
+pub(crate) async fn fetch_within(request: Request, timeout_ms: u32) -> Result<Response, NoAnswer> {
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let fetch = worker::Fetch::Request(request);
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(worker::Delay::from(core::time::Duration::from_millis(
+        u64::from(timeout_ms),
+    )));
+    match futures_util::future::select(send, timeout).await {
+        futures_util::future::Either::Left((Ok(response), _)) => Ok(response),
+        futures_util::future::Either::Left((Err(_), _)) => Err(NoAnswer::Failed),
+        futures_util::future::Either::Right(((), _)) => {
+            controller.abort();
+            Err(NoAnswer::TimedOut)
+        }
+    }
+}
+
 /// A query parameter that a Durable Object's protocol always sends.
 pub(crate) fn required_query(req: &Request, name: &str) -> ApiResult<String> {
     query(req, name)?.ok_or_else(|| ApiError::invalid_request("missing parameter"))
