@@ -248,6 +248,9 @@ pub struct MacCandidates {
 }
 
 impl MacCandidates {
+    /// The length of a tag in bytes (both hashes give 32).
+    pub const TAG_LEN: usize = MAC_LEN;
+
     fn push(&mut self, tag: [u8; MAC_LEN]) {
         if let Some(slot) = self.tags.get_mut(self.count) {
             *slot = tag;

@@ -65,15 +65,19 @@ function pickHeaders(headers, names) {
 /**
  * The same headers as `pickHeaders`, as one string: names and values joined
  * with "\n" (what the core's `prepareMac` reads), or `undefined` when a
- * value holds a "\n" (never in HTTP; such requests take `verifyBytes`).
+ * value holds a "\n" (never in HTTP) or there are more headers than names
+ * (such requests take `verifyBytes`).
  */
 function joinHeaders(headers, names) {
   if (headers === null || typeof headers !== 'object') {
     throw new TypeError('headers must be a plain object or a Fetch Headers');
   }
   let joined = '';
+  let count = 0;
   const add = (name, value) => {
-    if (value.includes('\n')) return false;
+    // The core reads at most as many headers as the scheme names; a request
+    // spelling one several ways (a plain object's keys) takes `verifyBytes`.
+    if (value.includes('\n') || ++count > names.length) return false;
     joined = joined === '' ? `${name}\n${value}` : `${joined}\n${name}\n${value}`;
     return true;
   };
@@ -137,17 +141,16 @@ async function readBody(request, check) {
   return body;
 }
 
-const NO_TAGS = new Uint8Array(0);
-
 /**
  * Builds the API over an initialised `WebhookCore` class. `decode` turns
  * bytes into text or `undefined` when they are not UTF-8; Node's entries pass
  * a native one. `native`, given by Node's entries, computes the HMAC tags
- * natively: `{ key(bytes), macs(hash, keys, prefix, body), byteLength(text),
- * verifications }`. The core still decides everything else: it checks the
- * size, headers, timestamp and candidates first (`prepareMac`), returns the
- * text signed before the body, and compares the tags in constant time
- * (`finishMac`).
+ * natively: `{ key(bytes), macs(hash, keys, prefix, body, memory, tagsAt),
+ * byteLength(text), memory(), verifications }`. The core still decides
+ * everything else: it checks the size, headers, timestamp and candidates
+ * first (`prepareMac`, reading the headers from its scratch area in
+ * WebAssembly memory), writes the text signed before the body there, and
+ * compares the tags written beside it in constant time (`finishMac`).
  */
 export function createApi(WebhookCore, decode = decodeUtf8, native = undefined) {
   /** Refuses `length` bytes for `webhook` with the core's `payload_too_large`; set below. */
@@ -161,6 +164,9 @@ export function createApi(WebhookCore, decode = decodeUtf8, native = undefined) 
     #hash;
     #keys;
     #checksEnvelope;
+    #bodyLimit;
+    /** Where the native path and the core exchange bytes: `{ at, headerBytes, prefixAt, tagsAt, bodyAt, bodyRoom }`. */
+    #scratch;
 
     static {
       checkBodySize = (webhook, length) => webhook.#core.checkBodySize(length);
@@ -186,30 +192,88 @@ export function createApi(WebhookCore, decode = decodeUtf8, native = undefined) 
         this.#keys = [];
         for (let i = 0; i < this.#core.macKeyCount(); i++) this.#keys.push(native.key(this.#core.macKey(i)));
         this.#checksEnvelope = this.#core.checksEnvelope();
+        this.#bodyLimit = this.#core.bodyLimit();
+        const [at, headerBytes, prefixAt, tagsAt, bodyAt, bodyRoom] = this.#core.macScratch();
+        this.#scratch = { at, headerBytes, prefixAt, tagsAt, bodyAt, bodyRoom };
       }
     }
 
-    /** `verify` with the tags computed natively: the same checks, in the core. */
+    /**
+     * `verify` on the native path: the same checks, in the core, with no
+     * copy of the headers or body through JS strings. A small body is
+     * verified whole in WebAssembly (setting up a node:crypto HMAC costs
+     * more than hashing it there); a larger one has its tags computed
+     * natively. Returns `undefined`, having checked nothing, when the
+     * headers do not fit in the scratch area (the caller takes the general
+     * path).
+     */
     #verifyNative(body, joined, now) {
-      const core = this.#core;
-      let bytes;
-      let length;
-      if (typeof body === 'string') {
-        core.checkBodySize(body.length);
-        length = native.byteLength(body);
+      const scratch = this.#scratch;
+      const memory = native.memory();
+      const { read, written } = encoder.encodeInto(joined, memory.subarray(scratch.at, scratch.at + scratch.headerBytes));
+      if (read < joined.length) return undefined;
+      const bytes = typeof body === 'string' ? undefined : bodyBytes(body);
+      if (this.#writeSmallBody(body, bytes, memory)) {
+        this.#core.verifyScratch(written, this.#smallBodyLength, now);
+        native.verifiedWhole++;
       } else {
-        bytes = bodyBytes(body);
-        length = bytes.byteLength;
+        this.#verifyWithNativeTags(body, bytes, written, now);
       }
-      // Size, headers, timestamp, candidates: throws as verifyBytes would.
-      const prefix = core.prepareMac(length, joined, now);
-      // No candidate decoded: no tag can match, and the core says so.
-      core.finishMac(prefix === undefined ? NO_TAGS : native.macs(this.#hash, this.#keys, prefix, bytes ?? body));
       native.verifications++;
-      if (this.#checksEnvelope) core.checkEnvelope(bytes ?? encoder.encode(body), now);
       if (bytes === undefined) return payloadOf(body);
       const text = decode(bytes);
       return text === undefined ? bytes : payloadOf(text);
+    }
+
+    /**
+     * Verifies `body` (`bytes` unless a string) with `headersLength` bytes
+     * of headers in the scratch area, the tags computed by node:crypto.
+     */
+    #verifyWithNativeTags(body, bytes, headersLength, now) {
+      const core = this.#core;
+      const scratch = this.#scratch;
+      let length = bytes === undefined ? body.length : bytes.byteLength;
+      // A string's UTF-8 form has 1 to 3 bytes per UTF-16 unit: while
+      // three times its length is within the limit, its length gets the
+      // same answer from the core's limit check as its UTF-8 length, which
+      // is measured only past that.
+      if (bytes === undefined && length * 3 > this.#bodyLimit) {
+        core.checkBodySize(length);
+        length = native.byteLength(body);
+      }
+      // Size, headers, timestamp, candidates: throws as verifyBytes would.
+      const prefixLength = core.prepareMac(headersLength, length, now);
+      if (prefixLength >= 0) {
+        const memory = native.memory();
+        const prefixAt = scratch.at + scratch.prefixAt;
+        const prefix = memory.subarray(prefixAt, prefixAt + prefixLength);
+        native.macs(this.#hash, this.#keys, prefix, bytes ?? body, memory, scratch.at + scratch.tagsAt);
+      }
+      // No candidate decoded: no tag can match, and the core says so.
+      core.finishMac(prefixLength >= 0 ? this.#keys.length : 0);
+      if (this.#checksEnvelope) core.checkEnvelope(bytes ?? encoder.encode(body), now);
+    }
+
+    /** The length of the body `#writeSmallBody` wrote. */
+    #smallBodyLength = 0;
+
+    /**
+     * Writes `body` (`bytes` unless a string) into the scratch area when it
+     * is small enough to verify whole in WebAssembly; returns whether it did.
+     */
+    #writeSmallBody(body, bytes, memory) {
+      const scratch = this.#scratch;
+      const at = scratch.at + scratch.bodyAt;
+      if (bytes !== undefined) {
+        if (bytes.byteLength >= native.smallBody || bytes.byteLength > scratch.bodyRoom) return false;
+        memory.set(bytes, at);
+        this.#smallBodyLength = bytes.byteLength;
+        return true;
+      }
+      if (body.length >= native.smallBody) return false;
+      const { read, written } = encoder.encodeInto(body, memory.subarray(at, at + scratch.bodyRoom));
+      this.#smallBodyLength = written;
+      return read === body.length;
     }
 
     /**
@@ -220,7 +284,8 @@ export function createApi(WebhookCore, decode = decodeUtf8, native = undefined) 
       const now = nonNegative(options?.now, 'now', Math.floor(Date.now() / 1000));
       if (this.#keys !== undefined) {
         const joined = joinHeaders(headers, this.#headerNames);
-        if (joined !== undefined) return this.#verifyNative(body, joined, now);
+        const payload = joined === undefined ? undefined : this.#verifyNative(body, joined, now);
+        if (payload !== undefined) return payload;
       }
       const picked = pickHeaders(headers, this.#headerNames);
       if (typeof body === 'string') {

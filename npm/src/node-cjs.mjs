@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { WebhookCore, initSync } from './wasm/edgehooks.js';
 import { createApi } from './api.js';
 import { decodeNode } from './node-text.mjs';
-import { nativeMac } from './node-native.mjs';
+import { nodeMac } from './node-native.mjs';
 
-initSync({ module: readFileSync(join(__dirname, 'edgehooks_bg.wasm')) });
+const { memory } = initSync({ module: readFileSync(join(__dirname, 'edgehooks_bg.wasm')) });
+const native = nodeMac(memory);
 
-export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode, nativeMac);
+export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode, native);
 
 /** For tests: the count of natively computed verifications, and the WebAssembly-only API. */
-export const __native = { stats: nativeMac, wasm: createApi(WebhookCore, decodeNode) };
+export const __native = { stats: native, wasm: createApi(WebhookCore, decodeNode) };

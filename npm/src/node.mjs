@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { WebhookCore, initSync } from './wasm/edgehooks.js';
 import { createApi } from './api.js';
 import { decodeNode } from './node-text.mjs';
-import { nativeMac } from './node-native.mjs';
+import { nodeMac } from './node-native.mjs';
 
-initSync({ module: readFileSync(new URL('./edgehooks_bg.wasm', import.meta.url)) });
+const { memory } = initSync({ module: readFileSync(new URL('./edgehooks_bg.wasm', import.meta.url)) });
+const native = nodeMac(memory);
 
-export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode, nativeMac);
+export const { Webhook, WebhookVerificationError, verifyRequest } = createApi(WebhookCore, decodeNode, native);
 
 /** For tests: the count of natively computed verifications, and the WebAssembly-only API. */
-export const __native = { stats: nativeMac, wasm: createApi(WebhookCore, decodeNode) };
+export const __native = { stats: native, wasm: createApi(WebhookCore, decodeNode) };

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Webhook, WebhookVerificationError, __native } from 'edgehooks';
 
 const wasm = __native.wasm;
+const SMALL_BODY = __native.stats.smallBody;
 const dir = new URL('../../tests/vectors/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const { cases: badInput } = JSON.parse(readFileSync(new URL('bad-input/cases.json', dir), 'utf8'));
@@ -31,26 +32,38 @@ function forms(c) {
   return c.bodyBase64 !== undefined ? [bytes, Buffer.from(bytes), copy()] : [c.body, bytes, Buffer.from(bytes), copy()];
 }
 
-/** Verifies `c` on both paths; returns how many native verifications it made. */
+/**
+ * Verifies `c` on both paths; returns how many native verifications it made
+ * (`made`) and how many of them verified a small body whole (`whole`).
+ */
 function compare(label, secrets, options, c) {
   const native = result(() => new Webhook(secrets, options));
   const pure = result(() => new wasm.Webhook(secrets, options));
   assert.equal(native.ok, pure.ok, `${label}: constructor`);
   if (!native.ok) {
     assert.deepEqual(native, pure, `${label}: constructor`);
-    return 0;
+    return { made: 0, whole: 0 };
   }
   const before = __native.stats.verifications;
-  for (const body of forms(c)) {
-    // Fetch Headers too, when the values are ones Fetch takes.
-    const fetchHeaders = result(() => new Headers(c.headers ?? {}));
-    for (const headers of [c.headers ?? {}, ...(fetchHeaders.ok ? [fetchHeaders.value] : [])]) {
-      const a = result(() => native.value.verify(body, headers, { now: c.now }));
-      const b = result(() => pure.value.verify(body, headers, { now: c.now }));
-      assert.deepEqual(a, b, `${label} (${body.constructor.name}, ${headers.constructor.name})`);
+  const wholeBefore = __native.stats.verifiedWhole;
+  // Small bodies whole in WebAssembly, and every body with node:crypto's tags.
+  for (const smallBody of [SMALL_BODY, 0]) {
+    __native.stats.smallBody = smallBody;
+    try {
+      for (const body of forms(c)) {
+        // Fetch Headers too, when the values are ones Fetch takes.
+        const fetchHeaders = result(() => new Headers(c.headers ?? {}));
+        for (const headers of [c.headers ?? {}, ...(fetchHeaders.ok ? [fetchHeaders.value] : [])]) {
+          const a = result(() => native.value.verify(body, headers, { now: c.now }));
+          const b = result(() => pure.value.verify(body, headers, { now: c.now }));
+          assert.deepEqual(a, b, `${label} (${body.constructor.name}, ${headers.constructor.name}, small under ${smallBody})`);
+        }
+      }
+    } finally {
+      __native.stats.smallBody = SMALL_BODY;
     }
   }
-  return __native.stats.verifications - before;
+  return { made: __native.stats.verifications - before, whole: __native.stats.verifiedWhole - wholeBefore };
 }
 
 test('every vector file: the native path gives what the WebAssembly path gives, and is taken', () => {
@@ -61,9 +74,13 @@ test('every vector file: the native path gives what the WebAssembly path gives, 
     assert.ok(cases.length > 0, file);
     let nativeRuns = 0;
     for (const c of cases) {
-      const made = compare(`${scheme} / ${c.name}`, c.secrets, { scheme, toleranceSeconds: c.toleranceSeconds ?? 300 }, c);
-      // A valid HMAC case verified natively in every form.
-      if (c.expect === 'valid' && scheme !== 'standard-v1a') assert.equal(made, forms(c).length * 2, `${scheme} / ${c.name}: native runs`);
+      const { made, whole } = compare(`${scheme} / ${c.name}`, c.secrets, { scheme, toleranceSeconds: c.toleranceSeconds ?? 300 }, c);
+      // A valid HMAC case verified natively in every form, both ways (all
+      // vector bodies are small: whole in WebAssembly, then with node:crypto).
+      if (c.expect === 'valid' && scheme !== 'standard-v1a') {
+        assert.equal(made, forms(c).length * 4, `${scheme} / ${c.name}: native runs`);
+        assert.equal(whole, forms(c).length * 2, `${scheme} / ${c.name}: verified whole`);
+      }
       nativeRuns += made;
     }
     // Ed25519 has no HMAC: the core verifies it in WebAssembly.
@@ -101,6 +118,28 @@ test('more than one secret, repeated headers, envelopes and limits agree on both
   const signed = wh.sign('msg_1', now, body);
   compare('newline in a header', oldSecret, {}, { body, headers: { ...signed, 'webhook-id': 'a\nb' }, now });
   compare('non-ASCII id', oldSecret, {}, { body, headers: { ...signed, 'webhook-id': 'msg_\u00e9' }, now });
+  // Headers larger than the scratch area, and more of them than a scheme reads.
+  const padding = ' v1,AAAA'.repeat(1200);
+  for (const signature of [signed['webhook-signature'] + padding, padding.trim() + ' ' + signed['webhook-signature']]) {
+    compare('a huge signature header', oldSecret, {}, { body, headers: { ...signed, 'webhook-signature': signature }, now });
+  }
+  compare('every spelling of a header', oldSecret, {}, {
+    body,
+    headers: { ...signed, 'Webhook-Id': 'x', 'WEBHOOK-ID': 'y', 'webhook-Id': 'z', 'Svix-Id': 'q', 'SVIX-ID': 'r', 'svix-id': 's' },
+    now,
+  });
+  // Bodies at and around the size verified whole in WebAssembly, in one and three bytes per unit.
+  for (const length of [SMALL_BODY - 1, SMALL_BODY, 3 * SMALL_BODY, 20000]) {
+    for (const unit of ['a', '\u20ac']) {
+      const text = `"${unit.repeat(length - 2)}"`;
+      const headers = wh.sign('msg_1', now, text);
+      const { whole } = compare(`a body of ${length} x ${unit}`, oldSecret, {}, { body: text, headers, now });
+      // Strings count UTF-16 units, the other forms bytes.
+      const small = (length < SMALL_BODY ? 1 : 0) + (Buffer.byteLength(text) < SMALL_BODY ? 3 : 0);
+      assert.equal(whole, small * 2, `a body of ${length} x ${unit}: verified whole`);
+      compare(`a body of ${length} x ${unit}, tampered`, oldSecret, {}, { body: text.slice(1), headers, now });
+    }
+  }
   compare('mixed-case and repeated headers', oldSecret, {}, {
     body,
     headers: { 'Webhook-Id': signed['webhook-id'], 'WEBHOOK-TIMESTAMP': [signed['webhook-timestamp']], 'webhook-signature': ['v1,AAAA', signed['webhook-signature']] },

@@ -20,6 +20,10 @@ use alloc::vec::Vec;
 use edgehooks_core::{HeaderLookup, MacCandidates, MacHash, Scheme, VerifyError, Webhook};
 use wasm_bindgen::prelude::*;
 
+mod scratch;
+
+use scratch::Scratch;
+
 #[wasm_bindgen(raw_module = "../errors.js")]
 extern "C" {
     /// The package's `WebhookVerificationError`: an `Error` with a `code`.
@@ -66,6 +70,8 @@ pub struct WebhookCore {
     mac_keys: Vec<Vec<u8>>,
     /// The candidates of the last `prepareMac`, for `finishMac`.
     pending: Option<MacCandidates>,
+    /// Where a host computing the tags natively exchanges bytes with the core.
+    scratch: Option<Scratch>,
 }
 
 /// Header names and values interleaved: `[name0, value0, name1, value1, ...]`.
@@ -82,6 +88,27 @@ impl<S: AsRef<str>> HeaderLookup for FlatHeaders<'_, S> {
 
 /// The most headers a scheme reads (`standard`: three, each with its Svix alias).
 const MAX_HEADERS: usize = 6;
+
+/// The error of a host that wrote what the scratch area cannot hold.
+fn misused_scratch() -> JsValue {
+    TypeError::new("the scratch area holds no such headers or body").into()
+}
+
+/// The names and values the host wrote joined with `"\n"`, as headers.
+fn split_headers<'a>(
+    headers: &'a [u8],
+    pieces: &'a mut [&'a str; 2 * MAX_HEADERS],
+) -> Result<FlatHeaders<'a, &'a str>, JsValue> {
+    let headers = core::str::from_utf8(headers).map_err(|_| misused_scratch())?;
+    let mut count = 0;
+    if !headers.is_empty() {
+        for piece in headers.split('\n') {
+            *pieces.get_mut(count).ok_or_else(misused_scratch)? = piece;
+            count += 1;
+        }
+    }
+    Ok(FlatHeaders(&pieces[..count - count % 2]))
+}
 
 #[wasm_bindgen]
 impl WebhookCore {
@@ -130,6 +157,7 @@ impl WebhookCore {
             inner,
             mac_keys,
             pending: None,
+            scratch: None,
         })
     }
 
@@ -144,6 +172,12 @@ impl WebhookCore {
         } else {
             Ok(())
         }
+    }
+
+    /// The largest body accepted, in bytes.
+    #[wasm_bindgen(js_name = bodyLimit)]
+    pub fn body_limit(&self) -> f64 {
+        self.inner.body_limit() as f64
     }
 
     /// The lowercase names of the headers verification reads.
@@ -193,59 +227,110 @@ impl WebhookCore {
         self.mac_keys.get(index).cloned()
     }
 
+    /// The scratch area of a host computing the tags natively, allocated
+    /// on the first call: `[address, header bytes, prefix offset, tags
+    /// offset, body offset, body bytes]`, offsets from its address in
+    /// WebAssembly memory.
+    #[wasm_bindgen(js_name = macScratch)]
+    pub fn mac_scratch(&mut self) -> Vec<u32> {
+        let address = self.scratch.get_or_insert_with(Scratch::new).address();
+        [
+            address,
+            scratch::HEADER_BYTES,
+            scratch::PREFIX_AT,
+            scratch::TAGS_AT,
+            scratch::BODY_AT,
+            scratch::BODY_BYTES,
+        ]
+        .iter()
+        .map(|&n| u32::try_from(n).unwrap_or(u32::MAX))
+        .collect()
+    }
+
+    /// `verifyBytes` of a small body the host wrote at the body offset of
+    /// the [scratch area](Self::mac_scratch) (`body_length` bytes), with
+    /// headers as for [`prepareMac`](Self::prepare_mac): no copy of either
+    /// crosses the boundary.
+    #[wasm_bindgen(js_name = verifyScratch)]
+    pub fn verify_scratch(
+        &self,
+        headers_length: usize,
+        body_length: usize,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let now = non_negative(now, "now must be a non-negative number up to 2^53 - 1")?;
+        let (headers, body) = self
+            .scratch
+            .as_ref()
+            .and_then(|scratch| scratch.headers_and_body(headers_length, body_length))
+            .ok_or_else(misused_scratch)?;
+        let mut pieces = [""; 2 * MAX_HEADERS];
+        let flat = split_headers(headers, &mut pieces)?;
+        self.inner.verify_at(body, &flat, now).map_err(thrown)
+    }
+
     /// Every check of `verifyBytes` before the HMAC, for a body of
-    /// `body_length` bytes: throws as `verifyBytes` would, else returns the
-    /// text signed before the body and keeps the request's decoded
-    /// candidate tags for `finishMac`. Returns `undefined` when no candidate
-    /// decoded (no tag can match: the caller throws `finishMac`'s error
-    /// without computing one).
+    /// `body_length` bytes, with the headers the host wrote at the start of
+    /// the [scratch area](Self::mac_scratch): `headers_length` bytes of the
+    /// names and values of `verifyBytes` joined with `"\n"` (no value holds
+    /// one). Throws as `verifyBytes` would; else writes the text signed
+    /// before the body at the prefix offset, keeps the request's decoded
+    /// candidate tags for `finishMac` and returns the prefix's length; `-1`
+    /// when no candidate decoded (no tag can match: the caller lets
+    /// `finishMac(0)` throw without computing one).
     #[wasm_bindgen(js_name = prepareMac)]
-    ///
-    /// `headers` are the names and values of `verifyBytes` joined with
-    /// `"\n"` (one string crosses the boundary faster than an array); the
-    /// caller passes no value that holds a `"\n"`.
     pub fn prepare_mac(
         &mut self,
+        headers_length: usize,
         body_length: f64,
-        headers: &str,
         now: f64,
-    ) -> Result<Option<String>, JsValue> {
+    ) -> Result<i32, JsValue> {
         self.pending = None;
         let now = non_negative(now, "now must be a non-negative number up to 2^53 - 1")?;
         let length =
             usize::try_from(non_negative(body_length, "body length")?).unwrap_or(usize::MAX);
+        let (headers, prefix_area) = self
+            .scratch
+            .as_mut()
+            .and_then(|scratch| scratch.headers_and_prefix(headers_length))
+            .ok_or_else(misused_scratch)?;
         let mut pieces = [""; 2 * MAX_HEADERS];
-        let mut count = 0;
-        if !headers.is_empty() {
-            for piece in headers.split('\n') {
-                let slot = pieces
-                    .get_mut(count)
-                    .ok_or_else(|| JsValue::from(TypeError::new("too many headers")))?;
-                *slot = piece;
-                count += 1;
-            }
-        }
-        let flat = FlatHeaders(&pieces[..count - count % 2]);
+        let flat = split_headers(headers, &mut pieces)?;
         let (prefix, candidates) = self
             .inner
             .prepare_mac_at(length, &flat, now)
             .map_err(thrown)?;
         if candidates.is_empty() {
-            return Ok(None);
+            return Ok(-1);
+        }
+        let mut written = 0;
+        for piece in prefix {
+            let end = written + piece.len();
+            prefix_area
+                .get_mut(written..end)
+                .ok_or_else(misused_scratch)?
+                .copy_from_slice(piece.as_bytes());
+            written = end;
         }
         self.pending = Some(candidates);
-        Ok(Some(prefix.concat()))
+        i32::try_from(written).map_err(|_| misused_scratch())
     }
 
-    /// Finishes the verification `prepareMac` began: `tags` holds the
-    /// 32-byte HMAC of the signed bytes under each key, in key order. The
-    /// core compares them with the candidates in constant time and throws
+    /// Finishes the verification `prepareMac` began: the host wrote the
+    /// HMAC of the signed bytes under each of the first `tag_count` keys,
+    /// in key order, at the tags offset of the scratch area. The core
+    /// compares them with the candidates in constant time and throws
     /// `invalid_signature` when none matches.
     #[wasm_bindgen(js_name = finishMac)]
-    pub fn finish_mac(&mut self, tags: &[u8]) -> Result<(), JsValue> {
+    pub fn finish_mac(&mut self, tag_count: usize) -> Result<(), JsValue> {
         let candidates = self.pending.take();
+        let tags = self
+            .scratch
+            .as_ref()
+            .and_then(|scratch| scratch.tags(tag_count.min(self.mac_keys.len())))
+            .unwrap_or_default();
         let matched = candidates.is_some_and(|candidates| {
-            tags.chunks(32)
+            tags.chunks(MacCandidates::TAG_LEN)
                 .fold(false, |found, tag| found | candidates.matches(tag))
         });
         if matched {
