@@ -19,13 +19,17 @@ export interface WebhookId {
 }
 
 export interface Destination {
-  /** at most 2048 characters; a URL. */
+  /**
+   * An absolute http or https URL, without user name or password; the deployment may refuse private, loopback and link-local targets (`url_not_allowed`, see `ALLOW_PRIVATE_URLS`)
+   *
+   * at most 2048 characters.
+   */
   postUrl: string;
 }
 
 export type Scheme = 'standard' | 'standard-v1a' | 'momento' | 'github' | 'stripe' | 'commenda';
 
-/** Retry setting: the default schedule, none (one attempt), or delays in seconds */
+/** Retry setting: the default schedule, none (one attempt), or delays in seconds (other members of the object are ignored) */
 export type Retry = 'default' | 'none' | {
   /** 1 to 20 items. */
   scheduleSeconds: number[];
@@ -40,24 +44,26 @@ export type WebhookStatus = {
   reason: string;
 };
 
-/** Give topics or topicName. Absent fields take their defaults; on replace the scheme must stay the same. */
+/** Give topics or topicName. Absent fields, and fields given as null, take their defaults; on replace the scheme must stay the same. The request body adds the rules between fields: TopicsOrTopicName, SyncIsNotFifo, SecretOfTheScheme and NoAuthorizationHeaderWithAuth. */
 export interface WebhookInput {
-  id?: WebhookId;
+  /** Momento's identity object: when given, it names the cache and webhook of the path (`invalid_name` otherwise) */
+  id?: WebhookId | null;
   /** 1 to 64 items; no duplicates. */
-  topics?: string[];
+  topics?: string[] | null;
   /** 1 to 128 characters. */
-  topicName?: string;
+  topicName?: string | null;
   /** `{"postUrl": ...}`, or the URL alone as a string (as Momento's `destination` may be given) */
   destination: Destination | string;
-  scheme?: Scheme;
+  /** `standard` when absent or null; on replace, the webhook's own (`immutable_field` otherwise) */
+  scheme?: Scheme | null;
   /** @default true */
-  active?: boolean;
+  active?: boolean | null;
   /**
    * 1000 to 30000.
    *
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | null;
   /** @default "async" */
   mode?: DeliveryMode;
   /**
@@ -65,8 +71,9 @@ export interface WebhookInput {
    *
    * @default false
    */
-  ignoreForApi?: boolean;
-  retry?: Retry;
+  ignoreForApi?: boolean | null;
+  /** The default schedule when absent or null */
+  retry?: Retry | null;
   /**
    * `fifo`: one message at a time, the next only once the previous one was delivered or given up, so the receiver sees each topic's sequence numbers in order. Not allowed with `mode: sync` (`invalid_ordering`).
    *
@@ -74,51 +81,44 @@ export interface WebhookInput {
    */
   ordering?: Ordering;
   /**
-   * Most attempts started per second; deliveries are paced, never dropped. Absent: unpaced.
+   * Most attempts started per second; deliveries are paced, never dropped. Absent or null: unpaced.
    *
    * 1 to 1000.
    */
-  maxRatePerSecond?: number;
-  /** at most 1024 characters. */
-  description?: string;
-  /** Your own secret instead of a generated one */
-  secret?: string;
+  maxRatePerSecond?: number | null;
+  /**
+   * Free text: no control characters but tab and newline
+   *
+   * at most 1024 characters.
+   */
+  description?: string | null;
+  /** Your own secret instead of a generated one, in the form of the scheme (`invalid_secret` otherwise): see HmacSecret, Ed25519SigningKey and StringSecret */
+  secret?: string | null;
   /** How deliveries authenticate; none when absent or null. */
   auth?: null | DeliveryAuthInput;
-  headers?: StaticHeaders;
+  /** Static headers; none when absent or null. */
+  headers?: StaticHeaders | null;
 }
 
+/** The fields to change: absent fields, and fields given as null, stay as they are (but `maxRatePerSecond` and `auth`, which null removes). The request body adds the rules between fields: TopicsNotBoth, SyncIsNotFifo and NoAuthorizationHeaderWithAuth, where the webhook's own fields count too. */
 export interface WebhookPatch {
   /** 1 to 64 items; no duplicates. */
-  topics?: string[];
+  topics?: string[] | null;
   /** 1 to 128 characters. */
-  topicName?: string;
-  /** `{"postUrl": ...}`, or the URL alone as a string (as Momento's `destination` may be given): the new destination */
-  destination?: Destination | string;
+  topicName?: string | null;
+  /** `{"postUrl": ...}`, or the URL alone as a string (as Momento's `destination` may be given): the new destination; null: unchanged */
+  destination?: Destination | string | null;
   /** Accepted only if unchanged */
-  scheme?: Scheme;
-  /** @default true */
-  active?: boolean;
-  /**
-   * 1000 to 30000.
-   *
-   * @default 5000
-   */
-  timeoutMs?: number;
-  /** @default "async" */
+  scheme?: Scheme | null;
+  active?: boolean | null;
+  /** 1000 to 30000. */
+  timeoutMs?: number | null;
   mode?: DeliveryMode;
-  /**
-   * Skip messages published with an issued API key (loop guard)
-   *
-   * @default false
-   */
-  ignoreForApi?: boolean;
-  retry?: Retry;
-  /**
-   * `fifo`: one message at a time, the next only once the previous one was delivered or given up, so the receiver sees each topic's sequence numbers in order. Not allowed with `mode: sync` (`invalid_ordering`).
-   *
-   * @default "none"
-   */
+  /** Skip messages published with an issued API key (loop guard) */
+  ignoreForApi?: boolean | null;
+  /** The new retry setting; null: unchanged */
+  retry?: Retry | null;
+  /** `fifo`: one message at a time, the next only once the previous one was delivered or given up, so the receiver sees each topic's sequence numbers in order. Not allowed with `mode: sync` (`invalid_ordering`). */
   ordering?: Ordering;
   /**
    * Most attempts started per second; `null` removes the limit.
@@ -126,13 +126,72 @@ export interface WebhookPatch {
    * 1 to 1000.
    */
   maxRatePerSecond?: number | null;
-  /** at most 1024 characters. */
-  description?: string;
+  /**
+   * Free text: no control characters but tab and newline
+   *
+   * at most 1024 characters.
+   */
+  description?: string | null;
   /** New auth; null removes it. */
   auth?: null | DeliveryAuthInput;
-  /** Replaces all static headers; {} removes them. */
-  headers?: StaticHeaders;
+  /** Replaces all static headers; {} removes them; null: unchanged. */
+  headers?: StaticHeaders | null;
 }
+
+/** `topics` or `topicName`, not both (`invalid_topics`) */
+export type TopicsOrTopicName = {
+  topics: unknown[];
+  topicName?: null;
+} | {
+  topicName: string;
+  topics?: null;
+};
+
+/** Not both `topics` and `topicName` (`invalid_topics`) */
+export type TopicsNotBoth = {
+  topicName?: null;
+} | {
+  topics?: null;
+};
+
+/** A `sync` webhook cannot be `fifo` (`invalid_ordering`) */
+export type SyncIsNotFifo = {
+  mode?: 'async' | null;
+} | {
+  ordering?: 'none' | null;
+};
+
+/** `secret` in the form of the scheme (`invalid_secret`); on replace the scheme is the webhook's own */
+export type SecretOfTheScheme = {
+  scheme?: 'standard' | null;
+  secret?: HmacSecret | null;
+} | {
+  scheme: 'standard-v1a';
+  secret?: Ed25519SigningKey | null;
+} | {
+  scheme: 'momento' | 'github' | 'stripe' | 'commenda';
+  secret?: StringSecret | null;
+};
+
+/** With `auth`, no static `authorization` header (`invalid_header_name`) */
+export type NoAuthorizationHeaderWithAuth = {
+  auth?: null;
+} | {
+  headers?: Record<string, unknown> | null;
+};
+
+/** A secret of the `standard` scheme: `whsec_` and the base64 (padded) of 24 to 64 random bytes */
+export type HmacSecret = string;
+
+/** A signing key of the `standard-v1a` scheme: `whsk_` and the base64 (padded) of the 32-byte Ed25519 seed (the 64-byte seed-and-public-key form is taken too) */
+export type Ed25519SigningKey = string;
+
+/**
+ * A secret of the `momento`, `github`, `stripe` and `commenda` schemes: 16 to 256 visible ASCII characters
+ *
+ * 16 to 256 characters.
+ */
+export type StringSecret = string;
 
 export interface Webhook {
   id: WebhookId;
@@ -148,7 +207,7 @@ export interface Webhook {
   scheme: Scheme;
   active: boolean;
   timeoutMs: number;
-  mode: DeliveryMode;
+  mode: 'async' | 'sync';
   ignoreForApi: boolean;
   retry: Retry;
   /**
@@ -156,7 +215,7 @@ export interface Webhook {
    *
    * @default "none"
    */
-  ordering: Ordering;
+  ordering: 'none' | 'fifo';
   /**
    * Most attempts started per second; absent when unpaced.
    *
@@ -243,16 +302,16 @@ export interface Published {
 }
 
 export interface KeyInput {
-  /**
-   * Cache names, or ["*"]
-   *
-   * 1 to 32 items.
-   */
-  caches: string[];
-  /** 1 to 2 items. */
+  /** Cache names, distinct, or ["*"] (every cache) */
+  caches: ["*"] | string[];
+  /** 1 to 3 items; no duplicates. */
   permissions: Permission[];
-  /** at most 1024 characters. */
-  description?: string;
+  /**
+   * Free text: no control characters but tab and newline
+   *
+   * at most 1024 characters.
+   */
+  description?: string | null;
 }
 
 export interface Key {
@@ -280,14 +339,14 @@ export type DeliveryAuthInput = OAuth2AuthInput | BasicAuthInput;
 export type DeliveryAuth = OAuth2Auth | BasicAuth;
 
 /**
- * Static headers added to every delivery, names in lowercase. Names the service sets or that carry authentication are refused with invalid_header_name: webhook-*, the schemes' signature headers, content-type, content-length, user-agent, host, and authorization when auth is set.
+ * Static headers added to every delivery, names in lowercase (names that differ only in case are refused: `invalid_header_name`). Names the service sets or that carry authentication are refused with invalid_header_name: webhook-*, the schemes' signature headers, content-type, content-length, user-agent, host, and authorization when auth is set. Values are visible ASCII, spaces and tabs, neither first nor last (`invalid_headers`).
  *
  * at most 20 entries.
  */
 export type StaticHeaders = { [name: string]: string };
 
 /** A stable, machine-readable code: branch on it, not on the message. */
-export type ApiErrorCode = 'invalid_name' | 'invalid_url' | 'url_not_allowed' | 'invalid_timeout' | 'invalid_topics' | 'invalid_retry' | 'invalid_description' | 'invalid_secret' | 'invalid_scheme' | 'immutable_field' | 'invalid_scope' | 'invalid_grace_period' | 'invalid_rate' | 'invalid_ordering' | 'invalid_auth' | 'invalid_header_name' | 'invalid_headers' | 'payload_too_large' | 'invalid_idempotency_key' | 'idempotency_key_reused' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'invalid_json' | 'invalid_limit' | 'invalid_cursor' | 'invalid_filter' | 'invalid_replay' | 'already_exists' | 'not_configured' | 'invalid_request' | 'internal_error';
+export type ApiErrorCode = 'invalid_name' | 'invalid_url' | 'url_not_allowed' | 'invalid_timeout' | 'invalid_topics' | 'invalid_retry' | 'invalid_description' | 'invalid_secret' | 'invalid_scheme' | 'immutable_field' | 'invalid_scope' | 'invalid_grace_period' | 'invalid_rate' | 'invalid_ordering' | 'invalid_auth' | 'invalid_header_name' | 'invalid_headers' | 'payload_too_large' | 'invalid_idempotency_key' | 'idempotency_key_reused' | 'unauthorized' | 'forbidden' | 'reserved_topic' | 'not_found' | 'method_not_allowed' | 'invalid_json' | 'invalid_limit' | 'invalid_cursor' | 'invalid_filter' | 'invalid_replay' | 'already_exists' | 'quota_exceeded' | 'rate_limited' | 'not_configured' | 'invalid_request' | 'internal_error';
 
 /** What followed: delivered; retrying at `nextRetryAt` (the schedule's delay, or the receiver's `Retry-After` on 429/503 when longer, at most 24 h); dead_lettered or timed_out (kept for replay); gone (the endpoint answered 410: the webhook is disabled). Absent for test events */
 export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered' | 'timed_out' | 'gone';
@@ -299,17 +358,17 @@ export interface AttemptError {
 
 export type AttemptErrorCode = 'timeout' | 'connection_failed' | 'http_status' | 'request_failed' | 'auth_failed' | 'url_not_allowed' | 'invalid_url' | 'invalid_secret' | 'not_configured' | 'internal_error';
 
-export type Permission = 'publish' | 'manage';
+export type Permission = 'publish' | 'subscribe' | 'manage';
 
 /** @default "async" */
-export type DeliveryMode = 'async' | 'sync';
+export type DeliveryMode = 'async' | 'sync' | null;
 
 /**
  * `fifo`: one message at a time, the next only once the previous one was delivered or given up, so the receiver sees each topic's sequence numbers in order. Not allowed with `mode: sync` (`invalid_ordering`).
  *
  * @default "none"
  */
-export type Ordering = 'none' | 'fifo';
+export type Ordering = 'none' | 'fifo' | null;
 
 /** OAuth 2.0 client credentials. */
 export interface OAuth2AuthInput {
@@ -317,7 +376,7 @@ export interface OAuth2AuthInput {
   /**
    * The token endpoint; the same URL policy as postUrl.
    *
-   * at most 2048 characters; a URL.
+   * at most 2048 characters.
    */
   tokenUrl: string;
   /**
@@ -327,29 +386,29 @@ export interface OAuth2AuthInput {
    */
   clientId: string;
   /**
-   * The client secret: sealed, never returned.
+   * The client secret: sealed, never returned. Required unless the webhook has `oauth2` auth already, whose secret it keeps (`invalid_auth`).
    *
    * 1 to 2048 characters.
    */
-  clientSecret?: string;
+  clientSecret?: string | null;
   /**
    * The scope to ask for.
    *
    * 1 to 2048 characters.
    */
-  scope?: string;
+  scope?: string | null;
   /**
    * The audience to ask for (sent as the audience parameter).
    *
    * 1 to 2048 characters.
    */
-  audience?: string;
+  audience?: string | null;
   /**
    * HTTP Basic (default) or client_id and client_secret in the body (RFC 6749 section 2.3.1).
    *
    * @default "basic"
    */
-  clientAuth?: 'basic' | 'body';
+  clientAuth?: 'basic' | 'body' | null;
 }
 
 /** HTTP Basic. */
@@ -362,11 +421,11 @@ export interface BasicAuthInput {
    */
   username: string;
   /**
-   * The password: sealed, never returned.
+   * The password: sealed, never returned. Required unless the webhook has `basic` auth already, whose password it keeps (`invalid_auth`).
    *
    * 1 to 2048 characters.
    */
-  password?: string;
+  password?: string | null;
 }
 
 export interface OAuth2Auth {
@@ -398,6 +457,7 @@ export interface ListWebhooksQuery {
    * @default 50
    */
   limit?: number;
+  /** The `cursor` of the previous page */
   cursor?: string;
 }
 
@@ -409,6 +469,12 @@ export interface ListWebhooksResponse {
 
 /** 200: The webhook (`getWebhook`). */
 export type GetWebhookResponse = Webhook;
+
+/** Request body of `putWebhook`. */
+export type PutWebhookBody = WebhookInput & TopicsOrTopicName & SyncIsNotFifo & SecretOfTheScheme & NoAuthorizationHeaderWithAuth;
+
+/** Request body of `patchWebhook`. */
+export type PatchWebhookBody = WebhookPatch & TopicsNotBoth & SyncIsNotFifo & NoAuthorizationHeaderWithAuth;
 
 /** 200: The webhook (`patchWebhook`). */
 export type PatchWebhookResponse = Webhook;
@@ -427,7 +493,8 @@ export interface RotateWebhookSecretBody {
    * @default 0
    */
   graceSeconds?: number;
-  secret?: string;
+  /** Your own new secret instead of a generated one, in the form of the webhook's scheme (`invalid_secret` otherwise); null: generated */
+  secret?: HmacSecret | Ed25519SigningKey | StringSecret | null;
 }
 
 /** 200: The new secret (`rotateWebhookSecret`). */
@@ -444,12 +511,21 @@ export interface ListAttemptsQuery {
    * @default 50
    */
   limit?: number;
+  /** The `cursor` of the previous page */
   cursor?: string;
   /** Only attempts that delivered, or only those that failed */
   status?: 'delivered' | 'failed';
-  /** Only attempts sent at or after this time (ms) */
+  /**
+   * Only attempts sent at or after this time (ms)
+   *
+   * 0 to 18446744073709552000.
+   */
   since?: number;
-  /** Only attempts sent at or before this time (ms) */
+  /**
+   * Only attempts sent at or before this time (ms)
+   *
+   * 0 to 18446744073709552000.
+   */
   until?: number;
 }
 
@@ -467,6 +543,7 @@ export interface ListUndeliveredQuery {
    * @default 50
    */
   limit?: number;
+  /** The `cursor` of the previous page */
   cursor?: string;
 }
 
@@ -478,16 +555,24 @@ export interface ListUndeliveredResponse {
 
 /** Request body of `replayWebhook`. */
 export interface ReplayWebhookBody {
-  /** Only messages published at or after this time (ms); no bound when absent */
-  since?: number;
-  /** Only messages published at or before this time (ms); no bound when absent */
-  until?: number;
+  /**
+   * Only messages published at or after this time (ms); no bound when absent
+   *
+   * 0 to 18446744073709552000.
+   */
+  since?: number | null;
+  /**
+   * Only messages published at or before this time (ms); no bound when absent
+   *
+   * 0 to 18446744073709552000.
+   */
+  until?: number | null;
   /**
    * `undelivered`: waiting or given up; `all`: delivered ones too
    *
    * @default "undelivered"
    */
-  status?: 'undelivered' | 'all';
+  status?: 'undelivered' | 'all' | null;
 }
 
 /** 200: How many are pending again (`replayWebhook`). */
@@ -518,6 +603,7 @@ export interface ListKeysQuery {
    * @default 50
    */
   limit?: number;
+  /** The `cursor` of the previous page */
   cursor?: string;
 }
 
@@ -532,6 +618,28 @@ export type CreateKeyResponse = CreatedKey;
 
 /** 204: Revoked (`deleteKey`). */
 export type DeleteKeyResponse = void;
+
+/** Query parameters of `resealSecrets`. */
+export interface ResealSecretsQuery {
+  /**
+   * Most webhooks this call takes; at most 20 are taken, the default
+   *
+   * 1 to 100.
+   */
+  limit?: number;
+  /** The `cursor` of the previous call */
+  cursor?: string;
+}
+
+/** 200: The page's webhooks, resealed or already current (`resealSecrets`). */
+export interface ResealSecretsResponse {
+  /** Webhooks of this page whose secrets were sealed with another key, or in the format that names no key, and are now sealed with `SECRETS_KEY` */
+  resealed: number;
+  /** Webhooks of this page already sealed with `SECRETS_KEY` */
+  alreadyCurrent: number;
+  /** Pass as `cursor` for the next page; `null` after the last */
+  cursor: string | null;
+}
 
 export interface UndeliveredMessage {
   /** The delivery's webhook-id header */
@@ -563,9 +671,9 @@ export interface Operations {
   /** A webhook's configuration and status */
   getWebhook: { method: 'GET'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: never; response: GetWebhookResponse };
   /** Create or replace a webhook (create only with If-None-Match: *) */
-  putWebhook: { method: 'PUT'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: WebhookInput; response: PutWebhookResponse };
+  putWebhook: { method: 'PUT'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: PutWebhookBody; response: PutWebhookResponse };
   /** Change some fields (not the scheme: immutable_field) */
-  patchWebhook: { method: 'PATCH'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: WebhookPatch; response: PatchWebhookResponse };
+  patchWebhook: { method: 'PATCH'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: PatchWebhookBody; response: PatchWebhookResponse };
   /** Delete a webhook; nothing more is sent to it */
   deleteWebhook: { method: 'DELETE'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: never; response: DeleteWebhookResponse };
   /** The secret receivers verify with */
@@ -590,6 +698,8 @@ export interface Operations {
   createKey: { method: 'POST'; path: '/v1/keys'; query: never; body: KeyInput; response: CreateKeyResponse };
   /** Revoke an API key (admin key only) */
   deleteKey: { method: 'DELETE'; path: '/v1/keys/{tokenId}'; query: never; body: never; response: DeleteKeyResponse };
+  /** Seal webhook secrets again with the current SECRETS_KEY, a page of webhooks at a time (admin key only) */
+  resealSecrets: { method: 'POST'; path: '/v1/admin/reseal'; query: ResealSecretsQuery; body: never; response: ResealSecretsResponse };
 }
 
 /** The `operationId` of every operation. */

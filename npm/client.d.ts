@@ -161,6 +161,13 @@ export class EdgehooksClient {
   /** Revokes an API key (admin key only). */
   deleteKey(tokenId: string, options?: RequestOptions): Promise<void>;
 
+  /**
+   * Seals the secrets of the next webhooks (every cache, at most 20) again
+   * with the current `SECRETS_KEY` (admin key only); call again with the
+   * returned `cursor` until it is `null`.
+   */
+  resealSecrets(options?: Api.ResealSecretsQuery & RequestOptions): Promise<Api.ResealSecretsResponse>;
+
   /** Every webhook of the cache, by name, following the pages' cursors (`limit`: the page size). */
   iterateWebhooks(cache: string, options?: Api.ListWebhooksQuery & RequestOptions): AsyncGenerator<Api.Webhook, void, undefined>;
 

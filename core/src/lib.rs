@@ -32,7 +32,10 @@ pub use secret::{
     generate_secret, public_key_of,
 };
 #[cfg(feature = "tokio")]
-pub use sender::{Attempt, BuildError, Delivery, DeliveryResult, Endpoint, Sender, SenderConfig};
+pub use sender::{
+    Attempt, BuildError, Delivery, DeliveryResult, Endpoint, ResolveFuture, Resolver, Sender,
+    SenderConfig, SystemResolver,
+};
 pub use sign::SignedHeaders;
 pub use verify::{MacCandidates, MacHash};
 pub use webhook::Webhook;

@@ -76,6 +76,19 @@ pub const MAX_SIGNATURES_PER_HEADER: usize = 16;
 /// Most secrets one verifier holds (the current one plus rotations in grace).
 pub const MAX_SECRETS: usize = 8;
 
+/// Most `v1a` (Ed25519) signatures tried in one `webhook-signature` header,
+/// the first ones; any later are ignored.
+///
+/// An Ed25519 check hashes the whole body (up to
+/// [`MAX_DELIVERED_BODY_BYTES`]) again for each signature and each key
+/// held, where an HMAC tag is computed once per key whatever the number of
+/// candidates, so this bounds the work of a forged request to this many
+/// passes per key instead of [`MAX_SIGNATURES_PER_HEADER`]. It is
+/// [`MAX_SECRETS`] because a sender signs once per valid secret, newest
+/// first: a receiver still on the oldest secret of a rotation finds its
+/// signature within the bound.
+pub const MAX_V1A_SIGNATURES: usize = MAX_SECRETS;
+
 /// The longest grace period of a secret rotation: 7 days, in seconds.
 pub const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
 

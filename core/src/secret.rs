@@ -47,6 +47,21 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// What `Debug` shows in place of a secret held as a plain string.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// `[REDACTED]` when `secret` is set, `None` when not: whether a secret was
+/// given is useful to see, its value never.
+pub(crate) fn redacted<T>(secret: Option<&T>) -> Option<Redacted> {
+    secret.map(|_| Redacted)
+}
+
 /// Serializes the secret itself: only for storage that is encrypted as a
 /// whole (the service's sealed webhook secrets).
 impl serde::Serialize for SecretString {

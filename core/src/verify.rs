@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use crate::keys::{ED25519_SIGNATURE_LEN, Key, MAC_LEN, SignedParts};
-use crate::limits::MAX_SIGNATURES_PER_HEADER;
+use crate::limits::{MAX_SIGNATURES_PER_HEADER, MAX_V1A_SIGNATURES};
 use crate::scheme::Scheme;
 use crate::scheme::header;
 use crate::webhook::Webhook;
@@ -202,7 +202,14 @@ impl Webhook {
     ) -> Result<(), VerifyError> {
         let (id, timestamp, entries) = standard_headers(headers, now, self)?;
         let parts = SignedParts::standard(id, timestamp, body);
-        let candidates = || entries.clone().filter(|(v, _)| *v == "v1a").map(|(_, s)| s);
+        // Each try hashes the whole body: only the first few are tried.
+        let candidates = || {
+            entries
+                .clone()
+                .filter(|(v, _)| *v == "v1a")
+                .take(MAX_V1A_SIGNATURES)
+                .map(|(_, s)| s)
+        };
         let matched = self.keys.iter().any(|key| {
             candidates().any(|sig| {
                 decode_base64::<ED25519_SIGNATURE_LEN>(sig)
@@ -358,9 +365,10 @@ fn required_or<'h, H: HeaderLookup + ?Sized>(
         .ok_or(VerifyError::MissingHeader(name))
 }
 
-/// Unix seconds as plain ASCII digits (no sign, no spaces).
+/// Unix seconds as plain ASCII digits (no sign, no spaces), up to
+/// `u64::MAX` (20 digits), so every timestamp `sign` writes reads back.
 pub(crate) fn parse_timestamp(value: &str, name: &'static str) -> Result<u64, VerifyError> {
-    if value.is_empty() || value.len() > 19 || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if value.is_empty() || value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(VerifyError::InvalidHeader(name));
     }
     value.parse().map_err(|_| VerifyError::InvalidHeader(name))
@@ -534,6 +542,105 @@ mod tests {
             wide.verify_at(future.as_bytes(), &future_headers, 0),
             Ok(())
         );
+    }
+
+    /// Only the first [`MAX_V1A_SIGNATURES`] `v1a` entries are tried, each
+    /// against every key: a real signature after as many forged ones is
+    /// refused, one among them verifies, and entries of other versions do
+    /// not count.
+    #[test]
+    fn only_the_first_v1a_signatures_are_tried() {
+        use crate::limits::{MAX_SIGNATURES_PER_HEADER, MAX_V1A_SIGNATURES};
+        use crate::secret::generate_key_pair;
+
+        let (id, now, body) = ("msg_1", 1_700_000_000, b"{}");
+        let signature = |seed: u8| {
+            let key = generate_key_pair(&[seed; 32]).signing_key;
+            let headers = Webhook::new(Scheme::StandardV1a, key.expose())
+                .expect("key")
+                .sign(id, now, body)
+                .expect("sign");
+            headers
+                .get("webhook-signature")
+                .expect("signature")
+                .to_string()
+        };
+        let verifier = Webhook::new(Scheme::StandardV1a, &generate_key_pair(&[1; 32]).public_key)
+            .expect("public key");
+        let verify = |entries: &[alloc::string::String]| {
+            let header = entries.join(" ");
+            let now_text = now.to_string();
+            let headers = [
+                ("webhook-id", id),
+                ("webhook-timestamp", now_text.as_str()),
+                ("webhook-signature", header.as_str()),
+            ];
+            verifier.verify_at(body, &headers, now)
+        };
+        let (real, forged) = (signature(1), signature(2));
+        const { assert!(MAX_V1A_SIGNATURES < MAX_SIGNATURES_PER_HEADER) };
+
+        let mut within = alloc::vec![forged.clone(); MAX_V1A_SIGNATURES - 1];
+        within.push(real.clone());
+        assert_eq!(verify(&within), Ok(()));
+
+        let mut beyond = alloc::vec![forged.clone(); MAX_V1A_SIGNATURES];
+        beyond.push(real.clone());
+        assert_eq!(verify(&beyond), Err(VerifyError::InvalidSignature));
+
+        let other_version = forged.replacen("v1a,", "v1,", 1);
+        let mut others = alloc::vec![other_version; MAX_V1A_SIGNATURES];
+        others.push(real);
+        assert_eq!(verify(&others), Ok(()));
+    }
+
+    /// A sender holding the most secrets signs with each, newest first; a
+    /// receiver on the oldest still verifies within the bound.
+    #[test]
+    fn every_signature_of_a_full_rotation_is_tried() {
+        use crate::limits::MAX_SECRETS;
+        use crate::secret::generate_key_pair;
+
+        let pairs: alloc::vec::Vec<_> = (0..MAX_SECRETS)
+            .map(|seed| generate_key_pair(&[seed as u8 + 1; 32]))
+            .collect();
+        let signing: alloc::vec::Vec<&str> =
+            pairs.iter().map(|pair| pair.signing_key.expose()).collect();
+        let headers = Webhook::with_secrets(Scheme::StandardV1a, &signing)
+            .expect("keys")
+            .sign("msg_1", 1_700_000_000, b"{}")
+            .expect("sign");
+        for pair in &pairs {
+            let receiver = Webhook::new(Scheme::StandardV1a, &pair.public_key).expect("key");
+            assert_eq!(receiver.verify_at(b"{}", &headers, 1_700_000_000), Ok(()));
+        }
+    }
+
+    /// Found by fuzzing: a timestamp of 20 digits (past `u64::MAX / 2`) was
+    /// signed but refused as a malformed header.
+    #[test]
+    fn every_timestamp_signed_verifies() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        for scheme in [Scheme::Standard, Scheme::Stripe] {
+            let wh = Webhook::new(scheme, secret).expect("secret");
+            for timestamp in [u64::MAX, 10_000_000_000_000_000_000] {
+                let headers = wh.sign("msg_1", timestamp, b"{}").expect("sign");
+                assert_eq!(wh.verify_at(b"{}", &headers, timestamp), Ok(()), "{scheme}");
+            }
+        }
+        let wh = Webhook::new(Scheme::Standard, secret).expect("secret");
+        for malformed in ["18446744073709551616", "099999999999999999999", ""] {
+            let headers = [
+                ("webhook-id", "msg_1"),
+                ("webhook-timestamp", malformed),
+                ("webhook-signature", "v1,AAAA"),
+            ];
+            assert_eq!(
+                wh.verify_at(b"{}", &headers, 0),
+                Err(VerifyError::InvalidHeader("webhook-timestamp")),
+                "{malformed:?}"
+            );
+        }
     }
 
     /// A repeated signature header joined as HTTP joins repeated fields

@@ -193,7 +193,7 @@ fn the_cases_cover_every_code_and_operation() {
 fn clocks_at_the_ends_of_u64_do_not_overflow() {
     let secret = generate_secret(&[1; 32]).expect("secret");
     let wh = Webhook::new(Scheme::Standard, secret.expose()).expect("webhook");
-    // The largest timestamp a header carries: 19 digits.
+    // A timestamp of 19 digits, far in the future: refused, never overflowing.
     let headers = wh.sign("msg_1", u64::MAX / 2, b"x").expect("sign");
     assert_eq!(
         wh.verify_at(b"x", &headers, 0),

@@ -160,6 +160,8 @@ export class EdgehooksClient {
    * `Last-Event-ID` (backoff from `reconnect.initialDelayMs` doubling to
    * `reconnect.maxDelayMs`, or the server's `retry`), so nothing the topic
    * still buffers is missed; `onGap` hears of numbers no longer buffered.
+   * A stream the service ends with `resume` (its lifetime, or a reader
+   * too slow) is resumed at once.
    * Ends when `signal` aborts or the loop breaks; a refusal (401, 403, 400,
    * 404) is thrown.
    */
@@ -170,6 +172,8 @@ export class EdgehooksClient {
     let last = lastEventId === undefined || lastEventId === null ? undefined : String(lastEventId);
     let failures = 0;
     let serverDelay;
+    /** The last stream ended with `resume`: reconnect at once. */
+    let resumeAsked = false;
     while (!signal?.aborted) {
       const controller = new AbortController();
       const abort = () => controller.abort(signal.reason);
@@ -199,6 +203,7 @@ export class EdgehooksClient {
           throw new EdgehooksApiError('invalid_response', `expected text/event-stream, got ${response.headers.get('content-type')}`, { status: response.status });
         }
         failures = 0;
+        resumeAsked = false;
         onOpen?.({ lastEventId: last });
         reader = response.body.getReader();
         const parser = new EventStreamParser();
@@ -216,6 +221,10 @@ export class EdgehooksClient {
             if (event.id !== undefined) last = event.id;
             if (event.event === 'gap') {
               onGap?.(parseJson(event.data, 'gap event'));
+            } else if (event.event === 'resume') {
+              // The service ends the stream (its lifetime, or a reader too
+              // slow for its queue) and asks for a reconnect from `last`.
+              resumeAsked = true;
             } else if (event.event === 'message' && event.data !== undefined) {
               yield parseJson(event.data, 'message event');
               if (signal?.aborted) return;
@@ -229,6 +238,7 @@ export class EdgehooksClient {
         reader?.cancel().catch(() => {});
       }
       if (signal?.aborted) return;
+      if (resumeAsked) continue;
       failures += 1;
       await sleep(backoff(reconnect, failures, serverDelay), signal);
     }
@@ -245,6 +255,11 @@ export class EdgehooksClient {
 
   async deleteKey(tokenId, options = {}) {
     await this.#call('DELETE', `/v1/keys/${seg(tokenId, 'tokenId')}`, { signal: options.signal });
+  }
+
+  resealSecrets(options = {}) {
+    const { limit, cursor, signal } = options;
+    return this.#call('POST', '/v1/admin/reseal', { query: { limit, cursor }, signal });
   }
 
   // Every item of the paginated lists, a page at a time, following `cursor`.

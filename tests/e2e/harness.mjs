@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,13 @@ export async function freePort() {
   return port;
 }
 
+/**
+ * Settings every test deployment starts from: retries a second apart keep
+ * the tests quick (the deployment's default is 5 s), and the model's own
+ * bound on topics (64) is what the tests reach (the default quota is 20).
+ */
+const TEST_VARS = { MIN_RETRY_DELAY_SECONDS: 1, TOPICS_PER_WEBHOOK: 64 };
+
 /** Local state and secrets for one or more runs of the Worker; `vars` adds settings. */
 export function newDeployment(vars = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'edgehooks-e2e-'));
@@ -33,16 +41,34 @@ export function newDeployment(vars = {}) {
   writeFileSync(
     envFile,
     `ADMIN_KEY=${adminKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\nALLOW_PRIVATE_URLS=true\n${
-      Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join('')}`,
+      Object.entries({ ...TEST_VARS, ...vars }).map(([k, v]) => `${k}=${v}\n`).join('')}`,
   );
   return { dir, adminKey, envFile, state: join(dir, 'state'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**
- * Starts `wrangler dev` for `deployment` (the edgehooks Worker, or the one
- * of `config`); resolves once it serves requests.
+ * GETs `url` over https from a runtime with a self-signed certificate
+ * (`wrangler dev --local-protocol https`); resolves with the status,
+ * headers and body text.
  */
-export async function startWorker(deployment, { config, readyPath = '/v1/openapi.json' } = {}) {
+export function getInsecure(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { headers, rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts `wrangler dev` for `deployment` (the edgehooks Worker, or the one
+ * of `config`), over `https` with a self-signed certificate when asked;
+ * resolves once it serves requests.
+ */
+export async function startWorker(deployment, { config, readyPath = '/v1/openapi.json', https = false } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const child = spawn(
@@ -50,7 +76,8 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
       '--persist-to', deployment.state, '--env-file', deployment.envFile,
       '--show-interactive-dev-session=false', '--log-level', 'warn',
-      ...(config ? ['--config', config] : [])],
+      ...(config ? ['--config', config] : []),
+      ...(https ? ['--local-protocol', 'https'] : [])],
     {
       cwd: workerDir,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false',
@@ -62,14 +89,18 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
     if (Date.now() > deadline) { process.kill(-child.pid, 'SIGKILL'); throw new Error(`wrangler dev did not start:\n${log}`); }
     try {
-      const res = await fetch(url + readyPath);
-      if (res.ok) { await res.arrayBuffer(); break; }
+      if (https) {
+        if ((await getInsecure(url + readyPath)).status === 200) break;
+      } else {
+        const res = await fetch(url + readyPath);
+        if (res.ok) { await res.arrayBuffer(); break; }
+      }
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -11,7 +11,7 @@ before(async () => {
   deployment = newDeployment();
   worker = await startWorker(deployment);
   admin = client(worker.url, deployment.adminKey);
-  const issued = await admin('POST', '/v1/keys', { body: { caches: ['live'], permissions: ['publish'] } });
+  const issued = await admin('POST', '/v1/keys', { body: { caches: ['live'], permissions: ['publish', 'subscribe'] } });
   key = issued.json.key;
 });
 
@@ -89,12 +89,52 @@ test('two subscribers see the same stream; other topics stay out', async () => {
   await b.close();
 });
 
-test('subscribing needs a key allowed to publish in the cache', async () => {
+test('subscribing needs the subscribe permission in the cache; publishing does not grant it', async () => {
   const url = `${worker.url}/v1/caches/live/topics/feed/subscribe`;
   const none = await fetch(url);
   assert.equal(none.status, 401);
-  const manager = await admin('POST', '/v1/keys', { body: { caches: ['live'], permissions: ['manage'] } });
-  const forbidden = await fetch(url, { headers: { authorization: `Bearer ${manager.json.key}` } });
-  assert.equal(forbidden.status, 403);
-  assert.equal((await forbidden.json()).error.code, 'forbidden');
+  for (const permissions of [['manage'], ['publish']]) {
+    const other = await admin('POST', '/v1/keys', { body: { caches: ['live'], permissions } });
+    const forbidden = await fetch(url, { headers: { authorization: `Bearer ${other.json.key}` } });
+    assert.equal(forbidden.status, 403, permissions.join());
+    const { error } = await forbidden.json();
+    assert.equal(error.code, 'forbidden');
+    assert.equal(error.message, 'this API key does not allow subscribing to topics in this cache');
+  }
+  const reader = await admin('POST', '/v1/keys', { body: { caches: ['live'], permissions: ['subscribe'] } });
+  const allowed = await fetch(url, { headers: { authorization: `Bearer ${reader.json.key}` } });
+  assert.equal(allowed.status, 200);
+  await allowed.body.cancel();
+  // A key that may only read cannot publish.
+  const refused = await client(worker.url, reader.json.key)('POST', '/v1/caches/live/topics/feed', { raw: 'x' });
+  assert.equal(refused.status, 403);
+});
+
+test('only the service publishes to edgehooks.* topics; they can be read', async () => {
+  for (const caller of [client(worker.url, key), admin]) {
+    for (const topic of ['edgehooks.system', 'edgehooks.other']) {
+      const forged = await caller('POST', `/v1/caches/live/topics/${topic}`, { body: { type: 'webhook.disabled', webhook: 'w' } });
+      assert.equal(forged.status, 403, topic);
+      assert.equal(forged.json.error.code, 'reserved_topic');
+    }
+  }
+  // The service's own events still arrive there: a receiver answering 410 disables its webhook.
+  const events = await subscribe('edgehooks.system');
+  const gone = (await import('node:http')).createServer((req, res) => { req.resume(); res.writeHead(410).end(); });
+  await new Promise((r) => gone.listen(0, '127.0.0.1', r));
+  try {
+    const made = await admin('PUT', '/v1/caches/live/webhooks/gone', {
+      body: { topicName: 'to-gone', destination: { postUrl: `http://127.0.0.1:${gone.address().port}/` } },
+    });
+    assert.equal(made.status, 201, made.text);
+    assert.equal((await publish('to-gone', 'hello')).status, 200);
+    const [event] = await events.waitFor(1, 20_000);
+    const envelope = JSON.parse(event.data);
+    assert.equal(envelope.topic, 'edgehooks.system');
+    assert.equal(envelope.token_id, '');
+    assert.equal(JSON.parse(envelope.text).type, 'webhook.disabled');
+  } finally {
+    await events.close();
+    gone.close();
+  }
 });

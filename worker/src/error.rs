@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use edgehooks_core::SecretProblem;
 use edgehooks_core::limits::MAX_PAGE_SIZE;
-use edgehooks_core::service::{AccessError, IdempotencyError, ValidationError};
+use edgehooks_core::service::{AccessError, IdempotencyError, QuotaError, ValidationError};
 use serde_json::json;
 use worker::Response;
 
@@ -16,11 +16,14 @@ pub(crate) struct ApiError {
     /// The stable code; owned when it comes back from a Durable Object.
     pub(crate) code: Cow<'static, str>,
     pub(crate) message: Cow<'static, str>,
+    /// The methods the path takes, sent as `Allow` with a 405.
+    pub(crate) allow: Option<String>,
 }
 
 /// The codes the Worker answers with of its own, beside the core's
-/// [`ValidationError::CODES`], [`AccessError::CODES`] and
-/// [`IdempotencyError::CODES`]. Every constructor below uses one of these.
+/// [`ValidationError::CODES`], [`AccessError::CODES`],
+/// [`IdempotencyError::CODES`] and [`QuotaError::CODES`]. Every constructor
+/// below uses one of these.
 #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
 pub(crate) const OWN_CODES: &[&str] = &[
     "not_found",
@@ -31,6 +34,7 @@ pub(crate) const OWN_CODES: &[&str] = &[
     "invalid_filter",
     "invalid_replay",
     "already_exists",
+    "rate_limited",
     "not_configured",
     "invalid_request",
     "internal_error",
@@ -51,6 +55,7 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            allow: None,
         }
     }
 
@@ -58,12 +63,18 @@ impl ApiError {
         ApiError::new(404, "not_found", what)
     }
 
-    pub(crate) fn method_not_allowed() -> Self {
-        ApiError::new(
-            405,
-            "method_not_allowed",
-            "this path does not accept that method",
-        )
+    /// A method the path does not take; `allow` lists those it takes (the
+    /// `Allow` header, RFC 9110 section 15.5.6).
+    pub(crate) fn method_not_allowed(allow: impl Into<String>) -> Self {
+        let allow = allow.into();
+        ApiError {
+            allow: Some(allow.clone()),
+            ..ApiError::new(
+                405,
+                "method_not_allowed",
+                format!("this path takes only {allow}"),
+            )
+        }
     }
 
     /// A `cursor` query parameter that no page gave out.
@@ -91,12 +102,46 @@ impl ApiError {
         )
     }
 
+    /// A key past its rate of publishes; the response gets `Retry-After`.
+    pub(crate) fn rate_limited(retry_after_seconds: u32) -> Self {
+        ApiError::new(
+            429,
+            "rate_limited",
+            format!(
+                "this API key publishes faster than the deployment allows: try again in {retry_after_seconds} s"
+            ),
+        )
+    }
+
     /// A deployment without a valid `SECRETS_KEY`.
     pub(crate) fn not_configured() -> Self {
         ApiError::new(
             500,
             "not_configured",
             "the deployment has no valid SECRETS_KEY (base64 of 32 random bytes)",
+        )
+    }
+
+    /// A deployment whose `SECRETS_KEY_PREVIOUS` is set but is not a key.
+    pub(crate) fn previous_key_invalid() -> Self {
+        ApiError::new(
+            500,
+            "not_configured",
+            "SECRETS_KEY_PREVIOUS is set but is not base64 of 32 bytes",
+        )
+    }
+
+    /// Secrets sealed with a key the deployment does not have: names the
+    /// key by its id (never by anything of the key), so the operator can
+    /// tell which key to configure.
+    pub(crate) fn unknown_sealing_key(key_id: &str) -> Self {
+        ApiError::new(
+            500,
+            "internal_error",
+            format!(
+                "the secrets are sealed with key {key_id}, which is neither SECRETS_KEY nor \
+                 SECRETS_KEY_PREVIOUS"
+            ),
         )
     }
 
@@ -141,7 +186,11 @@ impl ApiError {
 
     /// The JSON error response.
     pub(crate) fn into_response(self) -> worker::Result<Response> {
-        Ok(Response::from_json(&self.body())?.with_status(self.status))
+        let response = Response::from_json(&self.body())?.with_status(self.status);
+        if let Some(allow) = &self.allow {
+            response.headers().set("allow", allow)?;
+        }
+        Ok(response)
     }
 }
 
@@ -153,6 +202,12 @@ impl From<ValidationError> for ApiError {
 
 impl From<AccessError> for ApiError {
     fn from(err: AccessError) -> Self {
+        ApiError::new(err.http_status(), err.code(), err.to_string())
+    }
+}
+
+impl From<QuotaError> for ApiError {
+    fn from(err: QuotaError) -> Self {
         ApiError::new(err.http_status(), err.code(), err.to_string())
     }
 }
@@ -196,6 +251,7 @@ mod tests {
             ValidationError::CODES,
             AccessError::CODES,
             IdempotencyError::CODES,
+            QuotaError::CODES,
             OWN_CODES,
         ];
         all.into_iter().flatten().copied().collect()

@@ -10,6 +10,46 @@ use worker::{Method, Request, RequestInit, Response, Stub, web_sys};
 
 use crate::error::{ApiError, ApiResult};
 
+/// What every API response carries: never stored by a cache (some carry
+/// secrets), never content-sniffed.
+pub(crate) const API_HEADERS: &[(&str, &str)] = &[
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+];
+
+/// Strict Transport Security, for responses served over https.
+pub(crate) const HSTS: (&str, &str) = (
+    "strict-transport-security",
+    "max-age=31536000; includeSubDomains",
+);
+
+/// `response` with `extra` headers set. A response passed on from an
+/// object (its headers immutable) is copied around its body, not read.
+pub(crate) fn with_headers(response: Response, extra: &[(&str, &str)]) -> ApiResult<Response> {
+    if extra
+        .iter()
+        .all(|(name, value)| response.headers().set(name, value).is_ok())
+    {
+        return Ok(response);
+    }
+    let js = |e: worker::wasm_bindgen::JsValue| {
+        ApiError::internal("copying a response", format!("{e:?}"))
+    };
+    let status = response.status_code();
+    let original: web_sys::Response = response.into();
+    let headers = web_sys::Headers::new_with_headers(&original.headers()).map_err(js)?;
+    for (name, value) in extra {
+        headers.set(name, value).map_err(js)?;
+    }
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(&headers);
+    let copy =
+        web_sys::Response::new_with_opt_readable_stream_and_init(original.body().as_ref(), &init)
+            .map_err(js)?;
+    Ok(Response::from(copy))
+}
+
 /// The whole body of `req`, read in one piece.
 pub(crate) async fn request_body(req: &Request) -> ApiResult<Vec<u8>> {
     array_buffer(req.inner().array_buffer()).await

@@ -3,8 +3,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use edgehooks_core::limits::{DEFAULT_DISABLE_AFTER_SECONDS, DEFAULT_RETENTION_DAYS};
-use edgehooks_core::service::UrlPolicy;
+use edgehooks_core::limits::{
+    DEFAULT_DISABLE_AFTER_SECONDS, DEFAULT_RETENTION_DAYS, MAX_TOPICS_PER_WEBHOOK,
+};
+use edgehooks_core::service::{Quotas, UrlPolicy};
 use worker::{Env, State};
 
 use crate::error::{ApiError, ApiResult};
@@ -80,6 +82,62 @@ pub(crate) fn retention_ms(env: &Env) -> u64 {
     ((days * 86_400_000.0) as u64).max(1)
 }
 
+/// A positive whole number from variable `name`, else `default`.
+fn positive_var(env: &Env, name: &str, default: u64) -> u64 {
+    env.var(name)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// The deployment's quotas: `WEBHOOKS_PER_CACHE`, `WEBHOOKS_PER_TOPIC`,
+/// `TOPICS_PER_WEBHOOK` (at most the model's 64), `MIN_RETRY_DELAY_SECONDS`,
+/// `STREAMS_PER_TOPIC` and `STREAMS_PER_KEY`; each absent or invalid one
+/// takes [`Quotas::default`].
+pub(crate) fn quotas(env: &Env) -> Quotas {
+    let default = Quotas::default();
+    let count = |name, default: usize| positive_var(env, name, default as u64) as usize;
+    Quotas {
+        webhooks_per_cache: count("WEBHOOKS_PER_CACHE", default.webhooks_per_cache),
+        webhooks_per_topic: count("WEBHOOKS_PER_TOPIC", default.webhooks_per_topic),
+        topics_per_webhook: count("TOPICS_PER_WEBHOOK", default.topics_per_webhook)
+            .min(MAX_TOPICS_PER_WEBHOOK),
+        min_retry_delay_seconds: u32::try_from(positive_var(
+            env,
+            "MIN_RETRY_DELAY_SECONDS",
+            u64::from(default.min_retry_delay_seconds),
+        ))
+        .unwrap_or(default.min_retry_delay_seconds),
+        streams_per_topic: count("STREAMS_PER_TOPIC", default.streams_per_topic),
+        streams_per_key: count("STREAMS_PER_KEY", default.streams_per_key),
+    }
+}
+
+/// How long an event stream lasts before the client resumes with
+/// `Last-Event-ID` and is authenticated again, in ms
+/// (`STREAM_MAX_SECONDS`, 3600).
+pub(crate) fn stream_lifetime_ms(env: &Env) -> u64 {
+    positive_var(env, "STREAM_MAX_SECONDS", 3600).saturating_mul(1000)
+}
+
+/// The Rate Limiting binding that counts each issued key's publishes.
+pub(crate) const PUBLISH_RATE: &str = "PUBLISH_RATE";
+
+/// The period of [`PUBLISH_RATE`] in `wrangler.toml`, in seconds: a key
+/// refused is told to come back after it.
+pub(crate) const PUBLISH_RATE_PERIOD_SECONDS: u32 = 10;
+
+/// Whether the key of `token_id` may publish once more now, by the
+/// deployment's [`PUBLISH_RATE`] binding (a deployment without one does
+/// not limit).
+pub(crate) async fn publish_allowed(env: &Env, token_id: &str) -> ApiResult<bool> {
+    let Ok(limiter) = env.rate_limiter(PUBLISH_RATE) else {
+        return Ok(true);
+    };
+    Ok(limiter.limit(token_id.to_owned()).await?.success)
+}
+
 /// The admin key (Worker secret `ADMIN_KEY`), if the deployment has one.
 pub(crate) fn admin_key(env: &Env) -> Option<String> {
     env.secret("ADMIN_KEY").ok().map(|s| s.to_string())
@@ -95,4 +153,24 @@ pub(crate) fn sealing_key(env: &Env) -> ApiResult<[u8; 32]> {
         .to_string();
     let bytes = STANDARD.decode(encoded.trim()).map_err(|_| missing())?;
     bytes.try_into().map_err(|_| missing())
+}
+
+/// The sealing key before a rotation (Worker secret `SECRETS_KEY_PREVIOUS`,
+/// base64, kept until every value sealed with it is resealed): it opens,
+/// never seals. `None` when unset or empty.
+pub(crate) fn previous_sealing_key(env: &Env) -> ApiResult<Option<[u8; 32]>> {
+    let Ok(secret) = env.secret("SECRETS_KEY_PREVIOUS") else {
+        return Ok(None);
+    };
+    let encoded = secret.to_string();
+    if encoded.trim().is_empty() {
+        return Ok(None);
+    }
+    let bytes = STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| ApiError::previous_key_invalid())?;
+    bytes
+        .try_into()
+        .map(Some)
+        .map_err(|_| ApiError::previous_key_invalid())
 }

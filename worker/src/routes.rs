@@ -25,6 +25,7 @@ pub(crate) enum Route {
     CreateKey,
     ListKeys,
     DeleteKey,
+    ResealSecrets,
 }
 
 /// Method, path pattern (OpenAPI syntax) and operation.
@@ -90,6 +91,7 @@ pub(crate) const ROUTES: &[(&str, &str, Route)] = &[
     ("POST", "/v1/keys", Route::CreateKey),
     ("GET", "/v1/keys", Route::ListKeys),
     ("DELETE", "/v1/keys/{tokenId}", Route::DeleteKey),
+    ("POST", "/v1/admin/reseal", Route::ResealSecrets),
 ];
 
 /// A matched request: the operation and its path parameters.
@@ -144,7 +146,8 @@ fn table() -> &'static Table {
 }
 
 /// Finds the operation for `method` and `path`: `not_found` for an unknown
-/// path, `method_not_allowed` for a known path with another method.
+/// path, `method_not_allowed` (with the methods the path takes) for a known
+/// path with another method.
 pub(crate) fn resolve(method: &str, path: &str) -> Result<Matched, ApiError> {
     let found = table()
         .at(path)
@@ -154,7 +157,10 @@ pub(crate) fn resolve(method: &str, path: &str) -> Result<Matched, ApiError> {
         .iter()
         .find(|(m, _)| *m == method)
         .map(|(_, route)| *route)
-        .ok_or_else(ApiError::method_not_allowed)?;
+        .ok_or_else(|| {
+            let methods: Vec<&str> = found.value.iter().map(|(m, _)| *m).collect();
+            ApiError::method_not_allowed(methods.join(", "))
+        })?;
     let params = found
         .params
         .iter()
@@ -196,12 +202,12 @@ mod tests {
         // Not UTF-8 once decoded: empty, which no name is.
         let matched = resolve("POST", "/v1/caches/shop/topics/%FF%FE").unwrap();
         assert_eq!(matched.param("topic"), "");
-        assert_eq!(
-            resolve("POST", "/v1/caches/shop/webhooks")
-                .unwrap_err()
-                .status,
-            405
-        );
+        let refused = resolve("POST", "/v1/caches/shop/webhooks").unwrap_err();
+        assert_eq!(refused.status, 405);
+        assert_eq!(refused.allow.as_deref(), Some("GET"));
+        let refused = resolve("TRACE", "/v1/caches/shop/webhooks/hook").unwrap_err();
+        assert_eq!(refused.allow.as_deref(), Some("PUT, GET, PATCH, DELETE"));
+        assert_eq!(resolve("GET", "/v1/nothing").unwrap_err().allow, None);
     }
 
     /// The OpenAPI document lists exactly the routes of the table.

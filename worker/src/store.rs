@@ -3,7 +3,8 @@
 //!
 //! KV keys: `webhook/{cache}/{name}` holds a webhook as listed (written by
 //! its object after every change; the object is the source of truth),
-//! `apikey/{token_id}` an API key. Names hold no `/`, so the `/` between
+//! `apikey/{token_id}` an API key, `streams/{token_id}/{cache}/{topic}` a
+//! topic an issued key has an event stream open on (expiring with it). Names hold no `/`, so the `/` between
 //! cache and name is unambiguous and the prefixes never overlap. A key is
 //! at most 512 bytes, and a name up to 128 characters may take 512 bytes of
 //! UTF-8 alone, so a name of more than [`VERBATIM_BYTES`] stands in its key
@@ -14,6 +15,7 @@
 
 use std::borrow::Cow;
 
+use edgehooks_core::service::WebhookId;
 use edgehooks_core::service::access::KeyScope;
 use futures_util::future::try_join_all;
 use serde::de::DeserializeOwned;
@@ -75,9 +77,26 @@ fn key_part(name: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}\u{7f}{hex}", &name[..end]))
 }
 
+/// Where the index entries start.
+const INDEX_PREFIX: &str = "webhook/";
+
 /// Where the index entries of `cache` start.
 fn index_prefix(cache: &str) -> String {
-    format!("webhook/{}/", key_part(cache))
+    format!("{INDEX_PREFIX}{}/", key_part(cache))
+}
+
+/// The cache and webhook names of index key `key`, unless one of them is
+/// shortened in it.
+fn names_in_key(key: &str) -> Option<(String, String)> {
+    let (cache, name) = key.strip_prefix(INDEX_PREFIX)?.split_once('/')?;
+    let verbatim = |part: &str| !part.is_empty() && !part.contains('\u{7f}');
+    (verbatim(cache) && verbatim(name)).then(|| (cache.to_owned(), name.to_owned()))
+}
+
+/// What the index reads of an entry whose key shortens a name.
+#[derive(Deserialize)]
+struct ListedId {
+    id: WebhookId,
 }
 
 fn index_key(cache: &str, name: &str) -> String {
@@ -86,6 +105,19 @@ fn index_key(cache: &str, name: &str) -> String {
 
 fn api_key_key(token_id: &str) -> String {
     format!("apikey/{token_id}")
+}
+
+/// Where the topics an issued key has streams open on start.
+fn streams_prefix(token_id: &str) -> String {
+    format!("streams/{token_id}/")
+}
+
+/// A topic an issued key opened an event stream on, noted so that
+/// revoking the key can end the stream.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct OpenedStream {
+    pub(crate) cache: String,
+    pub(crate) topic: String,
 }
 
 impl Store {
@@ -122,6 +154,38 @@ impl Store {
         cursor: Option<String>,
     ) -> ApiResult<Page<serde_json::Value>> {
         self.list_page(index_prefix(cache), limit, cursor).await
+    }
+
+    /// A page of the whole index, every cache's webhooks, as `(cache,
+    /// name)` by key. A name shortened in its key is read from its entry
+    /// (a read each); the others stand in the key as they are.
+    pub(crate) async fn indexed_webhooks(
+        &self,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> ApiResult<Page<(String, String)>> {
+        let mut list = self.kv.list().prefix(INDEX_PREFIX.to_owned()).limit(limit);
+        if let Some(cursor) = cursor {
+            list = list.cursor(cursor);
+        }
+        let listed = list.execute().await?;
+        let names = listed.keys.iter().map(|key| async move {
+            if let Some(names) = names_in_key(&key.name) {
+                return Ok(Some(names));
+            }
+            let entry: Option<ListedId> = self.get_json(&key.name).await?;
+            ApiResult::Ok(entry.map(|listed| (listed.id.cache_name, listed.id.webhook_name)))
+        });
+        let names = try_join_all(names).await?;
+        let cursor = if listed.list_complete {
+            None
+        } else {
+            listed.cursor
+        };
+        Ok(Page {
+            items: names.into_iter().flatten().collect(),
+            cursor,
+        })
     }
 
     /// A page of the JSON values under `prefix`, by key.
@@ -177,6 +241,67 @@ impl Store {
         Ok(self.kv.delete(&api_key_key(token_id)).await?)
     }
 
+    /// How many webhooks the index lists in `cache`, counted up to
+    /// `at_most` (listing is eventually consistent: a webhook made in the
+    /// last seconds may not count yet on Cloudflare).
+    pub(crate) async fn count_webhooks(&self, cache: &str, at_most: usize) -> ApiResult<usize> {
+        let mut count = 0;
+        let mut cursor = None;
+        while count < at_most {
+            let mut list = self
+                .kv
+                .list()
+                .prefix(index_prefix(cache))
+                .limit((at_most - count).min(1000) as u64);
+            if let Some(cursor) = cursor.take() {
+                list = list.cursor(cursor);
+            }
+            let listed = list.execute().await?;
+            count += listed.keys.len();
+            if listed.list_complete || listed.keys.is_empty() {
+                break;
+            }
+            cursor = listed.cursor;
+        }
+        Ok(count)
+    }
+
+    /// Notes that the key of `token_id` has a stream open on `stream`,
+    /// until `seconds` from now (at least 60, KV's shortest expiry).
+    pub(crate) async fn note_stream(
+        &self,
+        token_id: &str,
+        stream: &OpenedStream,
+        seconds: u64,
+    ) -> ApiResult<()> {
+        let key = format!(
+            "{}{}/{}",
+            streams_prefix(token_id),
+            key_part(&stream.cache),
+            key_part(&stream.topic)
+        );
+        let text = json_text(stream, "writing state")?;
+        Ok(self
+            .kv
+            .put(&key, text)?
+            .expiration_ttl(seconds.max(60))
+            .execute()
+            .await?)
+    }
+
+    /// The topics the key of `token_id` noted streams on, up to `limit`
+    /// (listing is eventually consistent: up to 60 s on Cloudflare).
+    pub(crate) async fn opened_streams(
+        &self,
+        token_id: &str,
+        limit: u64,
+    ) -> ApiResult<Vec<OpenedStream>> {
+        Ok(self
+            .list_page(streams_prefix(token_id), limit, None)
+            .await?
+            .items)
+    }
+
     pub(crate) async fn list_api_keys(
         &self,
         limit: u64,
@@ -200,6 +325,22 @@ mod tests {
         assert_eq!(index_prefix("shop"), "webhook/shop/");
         let exact = "\u{e9}".repeat(VERBATIM_BYTES / 2);
         assert_eq!(key_part(&exact), exact);
+    }
+
+    #[test]
+    fn index_keys_give_back_their_names_unless_shortened() {
+        let names = |cache: &str, name: &str| names_in_key(&index_key(cache, name));
+        assert_eq!(
+            names("my cache", "examples webhook"),
+            Some(("my cache".to_owned(), "examples webhook".to_owned()))
+        );
+        let exact = "\u{e9}".repeat(VERBATIM_BYTES / 2);
+        assert_eq!(names(&exact, "w"), Some((exact.clone(), "w".to_owned())));
+        let long = "\u{1f980}".repeat(128);
+        assert_eq!(names(&long, "w"), None);
+        assert_eq!(names("shop", &long), None);
+        assert_eq!(names_in_key("apikey/tok_1"), None);
+        assert_eq!(names_in_key("webhook/shop"), None);
     }
 
     #[test]

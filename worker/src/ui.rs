@@ -103,8 +103,9 @@ pub(crate) fn asset(path: &str) -> Option<usize> {
 /// headers.
 pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
     static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
-    if req.method() != worker::Method::Get {
-        return Err(ApiError::method_not_allowed());
+    // The method as sent (`Request::method` reads unknown ones as GET).
+    if req.inner().method() != "GET" {
+        return Err(ApiError::method_not_allowed("GET"));
     }
     let asset = &ASSETS[index];
     let etag = &ETAGS.get_or_init(|| ASSETS.iter().map(|a| etag(a.body())).collect())[index];
@@ -122,6 +123,7 @@ pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "no-referrer")?;
     headers.set("x-frame-options", "DENY")?;
+    headers.set("cross-origin-opener-policy", "same-origin")?;
     Ok(response)
 }
 

@@ -5,8 +5,12 @@ import { call, paths } from './api.js';
 import { attemptSummary, clearErrors, field, formError, h, openDialog, secretPanel, showError } from './dom.js';
 import { LIMITS } from './limits.js';
 
-/** The grace period the rotate dialog suggests: a day, time for receivers to switch. */
-const SUGGESTED_GRACE_SECONDS = 24 * 60 * 60;
+/**
+ * The grace period the rotate dialog proposes: none, as the API's default
+ * (a rotation meant to cut off a leaked secret must not keep it signing);
+ * receivers that need time to switch are given it on purpose.
+ */
+const SUGGESTED_GRACE_SECONDS = 0;
 
 /** Sets `active` on the webhook; resolves with the updated webhook. */
 async function setActive(ctx, webhook, active) {

@@ -101,7 +101,7 @@ function watchTopic(ctx) {
   const input = h('input', { id: 'watch-topic', list: 'known-topics', required: true, autocomplete: 'off', spellcheck: 'false' });
   return h('section', { class: 'panel', 'aria-labelledby': 'watch-title' },
     h('h2', { id: 'watch-title', text: 'Watch a topic' }),
-    h('p', { class: 'hint', text: 'See every message published to a topic as it happens (needs publish permission).' }),
+    h('p', { class: 'hint', text: 'See every message published to a topic as it happens (needs the subscribe permission).' }),
     h('form', {
       onsubmit: (event) => {
         event.preventDefault();

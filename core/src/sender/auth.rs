@@ -10,6 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Mutex;
 
+use super::resolve::refused_target;
+
 use crate::secret::SecretString;
 use crate::service::{
     AccessToken, AuthFailure, DeliveryAuth, OAuth2, TokenCache, basic_authorization,
@@ -74,6 +76,9 @@ async fn fetch_token(
     let deadline = tokio::time::Instant::now() + timeout;
     let mut response = match tokio::time::timeout_at(deadline, request.send()).await {
         Ok(Ok(response)) => response,
+        Ok(Err(error)) if refused_target(&error).is_some() => {
+            return Err(AuthFailure::UrlNotAllowed);
+        }
         Ok(Err(_)) => return Err(AuthFailure::Unreachable),
         Err(_) => return Err(AuthFailure::Timeout),
     };

@@ -1,6 +1,7 @@
 //! [`Endpoint`]: one webhook as the native sender sees it.
 
 use alloc::string::{String, ToString};
+use core::fmt;
 use core::time::Duration;
 
 use alloc::collections::BTreeMap;
@@ -20,7 +21,10 @@ use crate::webhook::Webhook;
 
 /// Where and how to deliver: a named webhook's URL, its signing secrets, its
 /// timeout, its retry policy, and optionally its `auth` and static headers.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the configuration, never a secret: the signing keys and
+/// the `auth` secret and token print as `[REDACTED]`.
+#[derive(Clone)]
 pub struct Endpoint {
     pub(crate) name: String,
     pub(crate) url: Url,
@@ -30,6 +34,31 @@ pub struct Endpoint {
     pub(crate) policy: UrlPolicy,
     pub(crate) headers: BTreeMap<String, String>,
     pub(crate) auth: Option<EndpointAuth>,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Endpoint {
+            name,
+            url,
+            webhook,
+            timeout,
+            retry,
+            policy,
+            headers,
+            auth,
+        } = self;
+        f.debug_struct("Endpoint")
+            .field("name", name)
+            .field("url", &url.as_str())
+            .field("webhook", webhook)
+            .field("timeout", timeout)
+            .field("retry", retry)
+            .field("policy", policy)
+            .field("headers", headers)
+            .field("auth", auth)
+            .finish()
+    }
 }
 
 impl Endpoint {

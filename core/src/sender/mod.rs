@@ -5,6 +5,7 @@
 mod auth;
 mod endpoint;
 mod outcome;
+mod resolve;
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
@@ -18,10 +19,14 @@ use tokio::sync::Semaphore;
 
 pub use endpoint::Endpoint;
 pub use outcome::{Attempt, Delivery, DeliveryResult};
+pub use resolve::{ResolveFuture, Resolver, SystemResolver};
 
 use crate::delivery::{delivery_headers, delivery_id};
 use crate::error::VerifyError;
-use crate::service::{AttemptFailure, NextStep, is_success, next_step, parse_retry_after};
+use crate::service::{
+    AttemptFailure, NextStep, UrlPolicy, is_success, next_step, parse_retry_after,
+};
+use resolve::{CheckedResolver, refused_target};
 
 /// Settings of a [`Sender`].
 #[derive(Clone, Debug)]
@@ -35,6 +40,10 @@ pub struct SenderConfig {
     /// Most response body bytes read (and discarded) per attempt, so the
     /// connection can be reused without trusting the receiver (default 64 KiB).
     pub max_response_bytes: usize,
+    /// Resolves the host names of destinations and token endpoints (default
+    /// [`SystemResolver`]). Whatever it answers, the sender connects only to
+    /// the addresses the endpoint's [`UrlPolicy`] allows.
+    pub resolver: Arc<dyn Resolver>,
 }
 
 impl Default for SenderConfig {
@@ -43,6 +52,7 @@ impl Default for SenderConfig {
             max_concurrency: 256,
             retry_window: Duration::from_secs(3600),
             max_response_bytes: 64 * 1024,
+            resolver: Arc::new(SystemResolver),
         }
     }
 }
@@ -59,32 +69,61 @@ impl fmt::Display for BuildError {
 
 impl core::error::Error for BuildError {}
 
-/// Sends signed webhook deliveries. Cheap to clone: clones share one
-/// connection pool and one concurrency limit.
+/// Sends signed webhook deliveries. Cheap to clone: clones share their
+/// connection pools and one concurrency limit.
 #[derive(Clone, Debug)]
 pub struct Sender {
-    client: reqwest::Client,
+    /// For endpoints whose policy refuses private targets: resolves names
+    /// to the public addresses only.
+    public_client: reqwest::Client,
+    /// For endpoints whose policy allows private targets.
+    private_client: reqwest::Client,
     permits: Arc<Semaphore>,
     config: SenderConfig,
 }
 
 impl Sender {
-    /// A sender with `config`. Redirects are not followed (a 3xx is a failed
-    /// attempt), so a receiver cannot bounce deliveries elsewhere.
+    /// A sender with `config`.
+    ///
+    /// Every name is resolved with `config.resolver`, and a connection is
+    /// made only to an address the endpoint's [`UrlPolicy`] allows
+    /// ([`UrlPolicy::check_ip`]): a name that resolves only to refused
+    /// addresses fails the attempt with
+    /// [`AttemptFailure::UrlNotAllowed`]. Redirects are not followed (a 3xx
+    /// is a failed attempt), so a receiver cannot bounce deliveries
+    /// elsewhere, and proxies from the environment (`HTTPS_PROXY`, ...) are
+    /// not used, so the address checked is the address connected to.
     pub fn new(config: SenderConfig) -> Result<Self, BuildError> {
         if config.max_concurrency == 0 {
             return Err(BuildError("max_concurrency must be at least 1".to_string()));
         }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(config.max_concurrency)
-            .build()
-            .map_err(|e| BuildError(e.to_string()))?;
+        let client = |allow_private| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .dns_resolver(CheckedResolver {
+                    resolver: config.resolver.clone(),
+                    policy: UrlPolicy { allow_private },
+                })
+                .pool_max_idle_per_host(config.max_concurrency)
+                .build()
+                .map_err(|e| BuildError(e.to_string()))
+        };
         Ok(Sender {
-            client,
+            public_client: client(false)?,
+            private_client: client(true)?,
             permits: Arc::new(Semaphore::new(config.max_concurrency)),
             config,
         })
+    }
+
+    /// The HTTP client that connects where `policy` allows.
+    fn client(&self, policy: UrlPolicy) -> &reqwest::Client {
+        if policy.allow_private {
+            &self.private_client
+        } else {
+            &self.public_client
+        }
     }
 
     /// Delivers `body` (message `message_id`) to `endpoint`, retrying on the
@@ -185,12 +224,13 @@ impl Sender {
             .map_or(0, |d| d.as_secs());
         let clock = Instant::now();
         let headers = delivery_headers(&endpoint.webhook, webhook_id, timestamp, body)?;
-        let mut request = self.client.post(endpoint.url.clone()).body(body.clone());
+        let client = self.client(endpoint.policy);
+        let mut request = client.post(endpoint.url.clone()).body(body.clone());
         for (name, value) in &endpoint.headers {
             request = request.header(name, value);
         }
         let authorization = match &endpoint.auth {
-            Some(auth) => Some(auth.authorization(&self.client, endpoint.timeout).await),
+            Some(auth) => Some(auth.authorization(client, endpoint.timeout).await),
             None => None,
         };
         let (outcome, retry_after) = match authorization {
@@ -262,7 +302,9 @@ impl Sender {
 }
 
 fn classify(error: reqwest::Error) -> AttemptFailure {
-    if error.is_timeout() {
+    if let Some(target) = refused_target(&error) {
+        AttemptFailure::UrlNotAllowed(target)
+    } else if error.is_timeout() {
         AttemptFailure::Timeout
     } else if error.is_connect() {
         AttemptFailure::ConnectionFailed

@@ -20,7 +20,7 @@ use super::error::{AccessError, NameKind, Needed, ScopeProblem, ValidationError}
 use super::fanout::PublishOrigin;
 use super::model::{validate_description, validate_name};
 use crate::limits::{ALL_CACHES, MAX_CACHES_PER_KEY};
-use crate::secret::SecretString;
+use crate::secret::{Redacted, SecretString};
 
 /// The prefix of every API key.
 pub const API_KEY_PREFIX: &str = "ehk_";
@@ -30,12 +30,30 @@ pub const TOKEN_ID_PREFIX: &str = "tok_";
 /// the service itself, such as operational events): empty, as in Momento.
 pub const OPERATOR_TOKEN_ID: &str = "";
 
+/// Topics starting with this are the service's own: it publishes its
+/// operational events there, and nobody else may.
+pub const RESERVED_TOPIC_PREFIX: &str = "edgehooks.";
+/// The topic of each cache's operational events (`webhook.disabled`).
+pub const SYSTEM_TOPIC: &str = "edgehooks.system";
+
+/// Refuses a publish by a caller to a [reserved](RESERVED_TOPIC_PREFIX)
+/// topic (the service publishes there without this check).
+pub fn check_publish_topic(topic: &str) -> Result<(), AccessError> {
+    if topic.starts_with(RESERVED_TOPIC_PREFIX) {
+        Err(AccessError::ReservedTopic)
+    } else {
+        Ok(())
+    }
+}
+
 /// What a key may do in the caches it covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Permission {
-    /// Publish to topics (and subscribe to them).
+    /// Publish to topics.
     Publish,
+    /// Read topics as they are published (the event stream).
+    Subscribe,
     /// Create, change, inspect and delete webhooks.
     Manage,
 }
@@ -64,7 +82,7 @@ impl KeyScope {
 pub struct ApiKeyInput {
     /// Cache names, or `["*"]`.
     pub caches: Vec<String>,
-    /// `publish`, `manage` or both.
+    /// Any of `publish`, `subscribe` and `manage`.
     pub permissions: Vec<Permission>,
     /// Free text for people.
     pub description: Option<String>,
@@ -72,7 +90,7 @@ pub struct ApiKeyInput {
 
 impl ApiKeyInput {
     /// Validates the request: 1-32 distinct cache names (or `*` alone) and
-    /// 1-2 distinct permissions. Returns the scope and the description.
+    /// 1-3 distinct permissions. Returns the scope and the description.
     pub fn validate(self) -> Result<(KeyScope, String), ValidationError> {
         let caches = &self.caches;
         if caches.is_empty() || caches.len() > MAX_CACHES_PER_KEY {
@@ -139,12 +157,20 @@ pub fn issue_api_key(random: &[u8; 40]) -> IssuedKey {
 }
 
 /// A key as presented in a request, split into its token id and the digest
-/// of its secret.
-#[derive(Debug)]
+/// of its secret (`Debug` shows the token id only).
 pub struct PresentedKey<'a> {
     /// The token id to look the stored digest up by.
     pub token_id: &'a str,
     digest: String,
+}
+
+impl core::fmt::Debug for PresentedKey<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PresentedKey")
+            .field("token_id", &self.token_id)
+            .field("digest", &Redacted)
+            .finish()
+    }
 }
 
 impl PresentedKey<'_> {
@@ -234,6 +260,7 @@ impl Caller {
             Caller::Key { scope, .. } if scope.allows(cache, permission) => Ok(()),
             Caller::Key { .. } => Err(AccessError::Forbidden(match permission {
                 Permission::Publish => Needed::Publish,
+                Permission::Subscribe => Needed::Subscribe,
                 Permission::Manage => Needed::Manage,
             })),
         }
@@ -268,6 +295,7 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
     use alloc::vec;
 
     fn scope(caches: &[&str], permissions: &[Permission]) -> KeyScope {
@@ -290,6 +318,10 @@ mod tests {
         tampered.push('x');
         assert!(!parse_api_key(&tampered).unwrap().matches(&issued.digest));
         assert!(!format!("{issued:?}").contains(issued.key.expose()));
+        let shown = format!("{presented:?}");
+        assert!(shown.contains(&issued.token_id) && !shown.contains(&issued.digest));
+        let secret = issued.key.expose().rsplit('_').next().unwrap();
+        assert!(!shown.contains(secret), "{shown}");
     }
 
     #[test]
@@ -336,6 +368,26 @@ mod tests {
     }
 
     #[test]
+    fn only_the_service_publishes_to_its_own_topics() {
+        assert_eq!(
+            check_publish_topic(SYSTEM_TOPIC),
+            Err(AccessError::ReservedTopic)
+        );
+        assert_eq!(
+            check_publish_topic("edgehooks.anything"),
+            Err(AccessError::ReservedTopic)
+        );
+        assert!(
+            AccessError::ReservedTopic
+                .to_string()
+                .contains(&alloc::format!("`{RESERVED_TOPIC_PREFIX}`"))
+        );
+        for topic in ["orders", "edgehooks", "Edgehooks.system", "my.edgehooks.x"] {
+            assert_eq!(check_publish_topic(topic), Ok(()), "{topic}");
+        }
+    }
+
+    #[test]
     fn scopes_limit_caches_and_permissions() {
         let key = Caller::Key {
             token_id: "tok_1".into(),
@@ -349,6 +401,11 @@ mod tests {
             "forbidden"
         );
         assert!(key.authorize("other", Permission::Publish).is_err());
+        // Publishing does not grant reading the topics.
+        assert_eq!(
+            key.authorize("shop", Permission::Subscribe),
+            Err(AccessError::Forbidden(Needed::Subscribe))
+        );
         assert!(key.require_admin().is_err());
         assert_eq!(key.token_id(), "tok_1");
         assert_eq!(key.publish_origin(), PublishOrigin::ExternalApi);

@@ -4,6 +4,7 @@
 use core::fmt;
 
 use super::auth::AuthFailure;
+use super::error::PrivateTarget;
 
 /// Whether a response status means the delivery succeeded (any 2xx).
 pub const fn is_success(status: u16) -> bool {
@@ -25,6 +26,10 @@ pub enum AttemptFailure {
     /// No access token could be had for the webhook's `auth`: nothing was
     /// sent to the endpoint.
     AuthFailed(AuthFailure),
+    /// The destination's name resolved only to addresses the URL policy
+    /// refuses (loopback, private, link-local, ...; the kind of the first):
+    /// nothing was sent. The code is the one of a URL the policy refuses.
+    UrlNotAllowed(PrivateTarget),
 }
 
 impl AttemptFailure {
@@ -35,6 +40,7 @@ impl AttemptFailure {
         "http_status",
         "request_failed",
         "auth_failed",
+        "url_not_allowed",
     ];
 
     /// The stable code recorded in attempt logs.
@@ -45,6 +51,7 @@ impl AttemptFailure {
             AttemptFailure::HttpStatus(_) => "http_status",
             AttemptFailure::RequestFailed => "request_failed",
             AttemptFailure::AuthFailed(_) => "auth_failed",
+            AttemptFailure::UrlNotAllowed(_) => "url_not_allowed",
         }
     }
 }
@@ -57,12 +64,20 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::HttpStatus(status) => write!(f, "receiver answered HTTP {status}"),
             AttemptFailure::RequestFailed => f.write_str("the request failed"),
             AttemptFailure::AuthFailed(why) => write!(f, "no access token: {why}"),
+            AttemptFailure::UrlNotAllowed(target) => {
+                write!(
+                    f,
+                    "the destination's name resolves only to refused addresses: {target}"
+                )
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use alloc::string::ToString;
+
     use super::*;
 
     #[test]
@@ -76,15 +91,21 @@ mod tests {
             AttemptFailure::HttpStatus(500),
             AttemptFailure::RequestFailed,
             AttemptFailure::AuthFailed(AuthFailure::Timeout),
+            AttemptFailure::UrlNotAllowed(PrivateTarget::Loopback),
         ] {
             match failure {
                 AttemptFailure::Timeout
                 | AttemptFailure::ConnectionFailed
                 | AttemptFailure::HttpStatus(_)
                 | AttemptFailure::RequestFailed
-                | AttemptFailure::AuthFailed(_) => {}
+                | AttemptFailure::AuthFailed(_)
+                | AttemptFailure::UrlNotAllowed(_) => {}
             }
             assert!(AttemptFailure::CODES.contains(&failure.code()));
         }
+        assert_eq!(
+            AttemptFailure::UrlNotAllowed(PrivateTarget::LinkLocal).to_string(),
+            "the destination's name resolves only to refused addresses: link-local address"
+        );
     }
 }

@@ -20,7 +20,7 @@ use url::form_urlencoded;
 use super::error::{AuthProblem, ValidationError};
 use super::post_url::{UrlPolicy, validate_post_url};
 use crate::limits::{MAX_AUTH_FIELD_CHARS, MAX_TOKEN_LIFETIME_SECONDS};
-use crate::secret::SecretString;
+use crate::secret::{SecretString, redacted};
 
 /// How deliveries authenticate, as stored and shown: everything but the
 /// secret (client secret or password), which is sealed with the signing
@@ -115,17 +115,31 @@ pub enum AuthInput {
     },
 }
 
+/// Shows whether a secret was given, never its value.
 impl fmt::Debug for AuthInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthInput::OAuth2 { client_id, .. } => f
+            AuthInput::OAuth2 {
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+                audience,
+                client_auth,
+            } => f
                 .debug_struct("AuthInput::OAuth2")
+                .field("token_url", token_url)
                 .field("client_id", client_id)
-                .finish_non_exhaustive(),
-            AuthInput::Basic { username, .. } => f
+                .field("client_secret", &redacted(client_secret.as_ref()))
+                .field("scope", scope)
+                .field("audience", audience)
+                .field("client_auth", client_auth)
+                .finish(),
+            AuthInput::Basic { username, password } => f
                 .debug_struct("AuthInput::Basic")
                 .field("username", username)
-                .finish_non_exhaustive(),
+                .field("password", &redacted(password.as_ref()))
+                .finish(),
         }
     }
 }
@@ -370,7 +384,8 @@ pub enum AuthFailure {
     },
     /// A 2xx answer that is not a bearer token.
     MalformedAnswer,
-    /// The token endpoint's URL is refused by the deployment's policy.
+    /// The token endpoint's URL is refused by the deployment's policy, or
+    /// its name resolves only to addresses the policy refuses.
     UrlNotAllowed,
 }
 

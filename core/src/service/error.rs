@@ -195,6 +195,8 @@ pub enum AccessError {
     Unauthorized,
     /// A valid key whose scope does not cover the request.
     Forbidden(Needed),
+    /// A publish to a topic only the service publishes to (`edgehooks.*`).
+    ReservedTopic,
 }
 
 /// What a refused caller would have needed.
@@ -202,6 +204,8 @@ pub enum AccessError {
 pub enum Needed {
     /// The `publish` permission in the cache of the request.
     Publish,
+    /// The `subscribe` permission in the cache of the request.
+    Subscribe,
     /// The `manage` permission in the cache of the request.
     Manage,
     /// The admin key (managing API keys).
@@ -267,13 +271,14 @@ impl ValidationError {
 
 impl AccessError {
     /// Every code an `AccessError` can have, each once.
-    pub const CODES: &'static [&'static str] = &["unauthorized", "forbidden"];
+    pub const CODES: &'static [&'static str] = &["unauthorized", "forbidden", "reserved_topic"];
 
     /// The stable machine-readable code of this error.
     pub const fn code(&self) -> &'static str {
         match self {
             AccessError::Unauthorized => "unauthorized",
             AccessError::Forbidden(_) => "forbidden",
+            AccessError::ReservedTopic => "reserved_topic",
         }
     }
 
@@ -281,7 +286,7 @@ impl AccessError {
     pub const fn http_status(&self) -> u16 {
         match self {
             AccessError::Unauthorized => 401,
-            AccessError::Forbidden(_) => 403,
+            AccessError::Forbidden(_) | AccessError::ReservedTopic => 403,
         }
     }
 }
@@ -426,7 +431,7 @@ impl fmt::Display for ScopeProblem {
             }
             ScopeProblem::RepeatedCache => f.write_str("caches: a cache is listed twice"),
             ScopeProblem::Permissions => {
-                f.write_str("permissions: give publish, manage or both, once each")
+                f.write_str("permissions: give any of publish, subscribe and manage, once each")
             }
         }
     }
@@ -481,6 +486,9 @@ impl fmt::Display for AccessError {
                 f.write_str("missing or unknown API key: send `Authorization: Bearer <key>`")
             }
             AccessError::Forbidden(needed) => write!(f, "this API key does not allow {needed}"),
+            AccessError::ReservedTopic => f.write_str(
+                "topics starting with `edgehooks.` are the service's own: only the service publishes there",
+            ),
         }
     }
 }
@@ -489,6 +497,7 @@ impl fmt::Display for Needed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Needed::Publish => "publishing in this cache",
+            Needed::Subscribe => "subscribing to topics in this cache",
             Needed::Manage => "managing webhooks in this cache",
             Needed::Admin => "managing API keys",
         })
@@ -560,15 +569,20 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), ValidationError::CODES.len());
-        for e in [
+        let access = [
             AccessError::Unauthorized,
             AccessError::Forbidden(Needed::Admin),
-        ] {
+            AccessError::ReservedTopic,
+        ];
+        for e in access {
             match e {
-                AccessError::Unauthorized | AccessError::Forbidden(_) => {}
+                AccessError::Unauthorized
+                | AccessError::Forbidden(_)
+                | AccessError::ReservedTopic => {}
             }
             assert!(AccessError::CODES.contains(&e.code()));
         }
+        assert_eq!(access.len(), AccessError::CODES.len());
     }
 
     #[test]

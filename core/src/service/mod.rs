@@ -18,6 +18,7 @@ mod idempotency;
 mod model;
 mod patch;
 mod post_url;
+mod quota;
 mod retry;
 mod rotation;
 
@@ -47,5 +48,6 @@ pub use model::{
 };
 pub use patch::WebhookPatch;
 pub use post_url::{UrlPolicy, validate_post_url};
+pub use quota::{QuotaError, Quotas};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use rotation::{WebhookSecrets, validate_grace_seconds};

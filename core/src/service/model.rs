@@ -21,7 +21,7 @@ use crate::limits::{
     MAX_TOPICS_PER_WEBHOOK, MIN_TIMEOUT_MS,
 };
 use crate::scheme::Scheme;
-use crate::secret::{SecretString, validate_secret};
+use crate::secret::{SecretString, redacted, validate_secret};
 
 /// A webhook's identity: its cache (namespace) and its name in that cache.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,7 +121,8 @@ pub enum WebhookStatus {
 /// The body of a create-or-replace request (Momento's putWebhook, extended).
 ///
 /// Unknown fields are refused. `topicName` is accepted for a single topic.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `Debug` shows whether a `secret` was given, never its value.
+#[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookInput {
     /// Momento's identity object; when present it must match the path.
@@ -158,6 +159,48 @@ pub struct WebhookInput {
     pub auth: Option<AuthInput>,
     /// Static headers added to every delivery.
     pub headers: Option<BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for WebhookInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every field named, so a new one cannot slip past the redaction.
+        let WebhookInput {
+            id,
+            topics,
+            topic_name,
+            destination,
+            scheme,
+            active,
+            timeout_ms,
+            mode,
+            ignore_for_api,
+            retry,
+            ordering,
+            max_rate_per_second,
+            description,
+            secret,
+            auth,
+            headers,
+        } = self;
+        f.debug_struct("WebhookInput")
+            .field("id", id)
+            .field("topics", topics)
+            .field("topic_name", topic_name)
+            .field("destination", destination)
+            .field("scheme", scheme)
+            .field("active", active)
+            .field("timeout_ms", timeout_ms)
+            .field("mode", mode)
+            .field("ignore_for_api", ignore_for_api)
+            .field("retry", retry)
+            .field("ordering", ordering)
+            .field("max_rate_per_second", max_rate_per_second)
+            .field("description", description)
+            .field("secret", &redacted(secret.as_ref()))
+            .field("auth", auth)
+            .field("headers", headers)
+            .finish()
+    }
 }
 
 /// A validated webhook configuration.

@@ -1,6 +1,6 @@
 //! Destination URL rules: what a webhook may POST to (the SSRF guard).
 
-use core::net::{Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
@@ -15,14 +15,29 @@ pub struct UrlPolicy {
     pub allow_private: bool,
 }
 
+impl UrlPolicy {
+    /// Whether a sender may connect to `ip`, an address a destination's
+    /// name resolved to: the address rules of [`validate_post_url`], so a
+    /// name cannot lead where the address itself would be refused. Always
+    /// `Ok` when the policy allows private targets.
+    pub fn check_ip(self, ip: IpAddr) -> Result<(), PrivateTarget> {
+        match ip {
+            _ if self.allow_private => Ok(()),
+            IpAddr::V4(ip) => check_public_v4(ip),
+            IpAddr::V6(ip) => check_public_v6(ip),
+        }
+    }
+}
+
 /// Checks a destination URL and returns it normalised.
 ///
 /// Refused: anything but absolute `http`/`https` URLs, credentials in the
 /// URL, URLs over 2048 bytes and, unless the policy allows them, targets on
 /// private, loopback, link-local, shared, multicast or reserved addresses and
 /// the hostnames that name such targets (`localhost`, `*.local`, ...). Names
-/// that resolve to such addresses cannot be caught here: the sender's network
-/// must refuse them too.
+/// that resolve to such addresses cannot be caught here: a sender checks
+/// each address it resolves with [`UrlPolicy::check_ip`] (the native
+/// `Sender` does), or its network must refuse them.
 pub fn validate_post_url(raw: &str, policy: UrlPolicy) -> Result<Url, ValidationError> {
     if raw.len() > MAX_URL_BYTES {
         return Err(ValidationError::InvalidUrl(UrlProblem::TooLong));
@@ -49,10 +64,11 @@ fn check_public_host(host: &Host<&str>) -> Result<(), ValidationError> {
         Host::Ipv4(ip) => check_public_v4(*ip),
         Host::Ipv6(ip) => check_public_v6(*ip),
     }
+    .map_err(ValidationError::UrlNotAllowed)
 }
 
 /// Names reserved for the local machine or network (RFC 6761, 6762, 8375).
-fn check_public_name(name: &str) -> Result<(), ValidationError> {
+fn check_public_name(name: &str) -> Result<(), PrivateTarget> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let local_suffixes = [
         ".localhost",
@@ -62,22 +78,22 @@ fn check_public_name(name: &str) -> Result<(), ValidationError> {
         ".localdomain",
     ];
     if name == "localhost" || local_suffixes.iter().any(|suffix| name.ends_with(suffix)) {
-        return Err(ValidationError::UrlNotAllowed(PrivateTarget::LocalName));
+        return Err(PrivateTarget::LocalName);
     }
     if !name.contains('.') {
-        return Err(ValidationError::UrlNotAllowed(PrivateTarget::SingleLabel));
+        return Err(PrivateTarget::SingleLabel);
     }
     Ok(())
 }
 
-fn check_public_v4(ip: Ipv4Addr) -> Result<(), ValidationError> {
+fn check_public_v4(ip: Ipv4Addr) -> Result<(), PrivateTarget> {
     let [a, b, ..] = ip.octets();
     if ip.is_loopback() {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Loopback))
+        Err(PrivateTarget::Loopback)
     } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Private))
+        Err(PrivateTarget::Private)
     } else if ip.is_link_local() {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::LinkLocal))
+        Err(PrivateTarget::LinkLocal)
     } else if a == 0
         || ip.is_broadcast()
         || ip.is_multicast()
@@ -86,28 +102,28 @@ fn check_public_v4(ip: Ipv4Addr) -> Result<(), ValidationError> {
         || (a == 198 && (b == 18 || b == 19))
         || (a == 192 && b == 0 && ip.octets()[2] == 0)
     {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Reserved))
+        Err(PrivateTarget::Reserved)
     } else {
         Ok(())
     }
 }
 
-fn check_public_v6(ip: Ipv6Addr) -> Result<(), ValidationError> {
+fn check_public_v6(ip: Ipv6Addr) -> Result<(), PrivateTarget> {
     if let Some(v4) = embedded_v4(ip) {
         return check_public_v4(v4);
     }
     let first = ip.segments()[0];
     if ip.is_loopback() {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Loopback))
+        Err(PrivateTarget::Loopback)
     } else if ip.is_unique_local() || (first & 0xffc0) == 0xfec0 {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Private))
+        Err(PrivateTarget::Private)
     } else if ip.is_unicast_link_local() {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::LinkLocal))
+        Err(PrivateTarget::LinkLocal)
     } else if ip.is_unspecified()
         || ip.is_multicast()
         || first == 0x2001 && ip.segments()[1] == 0x0db8
     {
-        Err(ValidationError::UrlNotAllowed(PrivateTarget::Reserved))
+        Err(PrivateTarget::Reserved)
     } else {
         Ok(())
     }
@@ -205,5 +221,45 @@ mod tests {
                 "{bad} allowed locally"
             );
         }
+    }
+
+    /// A resolved address is judged exactly as the same address in a URL.
+    #[test]
+    fn resolved_addresses_follow_the_url_rules() {
+        for ip in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "127.0.0.1",
+            "10.1.2.3",
+            "100.64.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            let parsed: IpAddr = ip.parse().expect("address");
+            let url = match parsed {
+                IpAddr::V4(_) => alloc::format!("http://{ip}/"),
+                IpAddr::V6(_) => alloc::format!("http://[{ip}]/"),
+            };
+            let by_url = validate_post_url(&url, STRICT).map(|_| ());
+            assert_eq!(
+                STRICT
+                    .check_ip(parsed)
+                    .map_err(ValidationError::UrlNotAllowed),
+                by_url,
+                "{ip}"
+            );
+            assert_eq!(LOCAL.check_ip(parsed), Ok(()), "{ip}");
+        }
+        assert_eq!(
+            STRICT.check_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            Err(PrivateTarget::Loopback)
+        );
     }
 }

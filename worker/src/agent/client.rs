@@ -147,6 +147,18 @@ pub(crate) struct Handoff {
     pub(crate) messages: Vec<Handed>,
 }
 
+/// What resealing a webhook's secrets did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum ResealOutcome {
+    /// They were sealed with another key (or named none): sealed again.
+    Resealed,
+    /// They were sealed with the current key already.
+    AlreadyCurrent,
+    /// There is no such webhook (the index lags a delete).
+    Absent,
+}
+
 /// Calls the object of one webhook.
 pub(crate) struct AgentClient {
     stub: Stub,
@@ -191,6 +203,14 @@ impl AgentClient {
     ) -> ApiResult<Response> {
         let url = self.url(path, params)?;
         call(&self.stub, method, &url, body).await
+    }
+
+    /// Seals the webhook's secrets with the current key, unless they are
+    /// already.
+    pub(crate) async fn reseal(&self) -> ApiResult<ResealOutcome> {
+        let url = self.url("/reseal", &[])?;
+        let reply = call(&self.stub, Method::Post, &url, None).await?;
+        read_reply(reply, "reading reseal").await
     }
 
     /// Hands a JSON-encoded [`Handoff`] over; the reply comes once the

@@ -25,12 +25,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::Response;
 
-use super::client::owner;
+use super::client::{ResealOutcome, owner};
 use super::state::{Agent, CachedSigner, Signer, StoredWebhook};
-use super::{log, outbox};
+use super::{log, outbox, quota};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, json_text, no_content, parse_json};
-use crate::platform::{MAX_IN_FLIGHT, now_ms, random_bytes, sealing_key, url_policy};
+use crate::platform::{
+    MAX_IN_FLIGHT, now_ms, previous_sealing_key, random_bytes, sealing_key, url_policy,
+};
 use crate::seal::Sealer;
 use crate::store::Store;
 use crate::topic::client::{PublishRequest, SYSTEM_TOPIC, Subscription, TopicClient};
@@ -95,8 +97,11 @@ struct SecretView<'a> {
     grace_ends_at: Option<u64>,
 }
 
+/// Seals with `SECRETS_KEY`; opens with it or `SECRETS_KEY_PREVIOUS`.
 fn sealer(agent: &Agent) -> ApiResult<Sealer> {
-    Ok(Sealer::new(&sealing_key(&agent.env)?))
+    let current = sealing_key(&agent.env)?;
+    let previous = previous_sealing_key(&agent.env)?;
+    Ok(Sealer::new(&current, previous.as_ref()))
 }
 
 /// A fresh secret for `scheme`, or the user's own after checking it.
@@ -150,6 +155,7 @@ pub(super) async fn put(
             (config, secrets, now, auth_secret)
         }
     };
+    quota::check(agent, cache, &config, previous.as_ref().map(|p| &p.config)).await?;
     secrets.change_auth_secret(auth_secret);
     let generation = match &previous {
         Some(old) => old.generation,
@@ -178,6 +184,7 @@ pub(super) async fn patch(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     let _change = agent.changes.lock().await;
     let mut stored = (*agent.existing()?).clone();
     let (config, auth_secret) = patch.check(&stored.config, url_policy(&agent.env))?;
+    quota::check(agent, &config.id.cache_name, &config, Some(&stored.config)).await?;
     stored.config = config;
     if !matches!(auth_secret, AuthSecret::Keep) {
         let sealer = sealer(agent)?;
@@ -279,6 +286,31 @@ pub(super) async fn rotate(agent: &Agent, body: &[u8]) -> ApiResult<Response> {
     save(agent, &cache, &name, Some(stored))?;
     finish_sync(agent).await?;
     Ok(reply)
+}
+
+/// `POST /reseal`: seals the webhook's secrets again with the current key
+/// if they are sealed with another (or in the format that names no key).
+/// Only the stored value changes: not the configuration, its revision or
+/// the copies others read.
+pub(super) async fn reseal(agent: &Agent) -> ApiResult<Response> {
+    let sealer = sealer(agent)?;
+    let _change = agent.changes.lock().await;
+    let outcome = match agent.webhook() {
+        None => ResealOutcome::Absent,
+        Some(current) => match sealer.reseal(&current.sealed_secrets, &current.owner())? {
+            None => ResealOutcome::AlreadyCurrent,
+            Some(sealed_secrets) => {
+                let stored = StoredWebhook {
+                    sealed_secrets,
+                    ..(*current).clone()
+                };
+                agent.sql.set_meta("webhook", &stored)?;
+                agent.keep(Some(stored));
+                ResealOutcome::Resealed
+            }
+        },
+    };
+    json_response(200, &outcome)
 }
 
 /// The signer of `stored` at `now_ms`: its secrets opened once per

@@ -17,6 +17,7 @@ mod log;
 #[allow(missing_docs)]
 pub(crate) mod object;
 mod outbox;
+mod quota;
 mod state;
 
 pub(crate) use log::valid_cursor;

@@ -43,7 +43,7 @@ impl DurableObject for WebhookAgent {
     /// /webhook`, `GET /secret`, `POST /secret/rotate`, `POST /test`,
     /// `GET /attempts?limit=&cursor=&status=&since=&until=`,
     /// `GET /undelivered?limit=&cursor=`, `POST /requeue` with a
-    /// `ReplayWindow`), each answered as the API answers it, and the
+    /// `ReplayWindow`, `POST /reseal`), each answered as the API answers it, and the
     /// delivery operations `POST /enqueue` (hand-offs from a topic) and
     /// `POST /deliver` (a sync delivery). Every call names the webhook:
     /// `?cache=&name=`.
@@ -104,6 +104,7 @@ impl WebhookAgent {
             (Method::Get, "/webhook") => config::get(agent),
             (Method::Get, "/secret") => config::secret(agent),
             (Method::Post, "/secret/rotate") => config::rotate(agent, &body).await,
+            (Method::Post, "/reseal") => config::reseal(agent).await,
             (Method::Post, "/test") => {
                 let token_id = required_query(&req, "tokenId")?;
                 let reply = deliver::test(agent, &token_id).await;

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content};
 use crate::platform::{now_ms, random_bytes};
 use crate::store::StoredKey;
+use crate::topic::client::TopicClient;
 
 /// A key as listed: everything but its digest.
 #[derive(Serialize)]
@@ -73,5 +74,31 @@ pub(super) async fn delete(call: Call) -> ApiResult<Response> {
         return Err(ApiError::not_found("no API key with this token id"));
     }
     call.store.delete_api_key(token_id).await?;
+    end_streams(&call, token_id).await;
     no_content()
+}
+
+/// Most topics whose streams one revocation ends at once (each is a
+/// subrequest); streams on further topics end at their lifetime.
+const STREAM_TOPICS_PER_REVOCATION: u64 = 40;
+
+/// Ends the open event streams of the revoked key of `token_id`, on the
+/// topics it noted. A failure is logged: the key is revoked either way,
+/// and each stream ends at its lifetime at the latest.
+async fn end_streams(call: &Call, token_id: &str) {
+    let ended = async {
+        let opened = call
+            .store
+            .opened_streams(token_id, STREAM_TOPICS_PER_REVOCATION)
+            .await?;
+        let ends = opened.iter().map(|stream| async {
+            TopicClient::new(&call.env, &stream.cache, &stream.topic)?
+                .end_streams(token_id)
+                .await
+        });
+        futures_util::future::try_join_all(ends).await.map(|_| ())
+    };
+    if let Err(err) = ended.await {
+        worker::console_error!("ending a revoked key's streams: {}", err.message);
+    }
 }

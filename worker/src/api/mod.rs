@@ -1,7 +1,9 @@
 //! The HTTP API: routing, authentication and request bodies; each group of
 //! operations lives in its own module.
 
+mod admin;
 mod keys;
+mod numbers;
 mod topics;
 mod webhooks;
 
@@ -14,7 +16,7 @@ use serde::de::DeserializeOwned;
 use worker::{Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::parse_json;
+use crate::http::{API_HEADERS, HSTS, parse_json, with_headers};
 use crate::platform::admin_key;
 use crate::routes::{Matched, Route, resolve};
 use crate::store::Store;
@@ -22,9 +24,24 @@ use crate::store::Store;
 /// The largest JSON body of a management call.
 pub(crate) const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
-/// Answers one API request; every failure becomes a JSON error.
+/// Answers one request; every failure becomes a JSON error. API responses
+/// are never cached or sniffed; over https every response asks for https
+/// from then on.
 pub(crate) async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    match dispatch(req, env).await {
+    let https = req.url().is_ok_and(|url| url.scheme() == "https");
+    let page = crate::ui::asset(&req.path()).is_some();
+    let response = match dispatch(req, env).await {
+        Ok(response) => response,
+        Err(err) => err.into_response()?,
+    };
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    if !page {
+        extra.extend_from_slice(API_HEADERS);
+    }
+    if https {
+        extra.push(HSTS);
+    }
+    match with_headers(response, &extra) {
         Ok(response) => Ok(response),
         Err(err) => err.into_response(),
     }
@@ -43,7 +60,9 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
     if let Some(index) = crate::ui::asset(&req.path()) {
         return crate::ui::respond(index, &req);
     }
-    let matched = resolve(req.method().as_ref(), &req.path())?;
+    // The method as sent: `Request::method` reads one it does not know
+    // (`QUERY`, `get`) as GET.
+    let matched = resolve(&req.inner().method(), &req.path())?;
     if matched.route == Route::OpenApi {
         return crate::openapi::response();
     }
@@ -74,6 +93,7 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
         Route::CreateKey => keys::create(call).await,
         Route::ListKeys => keys::list(call).await,
         Route::DeleteKey => keys::delete(call).await,
+        Route::ResealSecrets => admin::reseal(call).await,
     }
 }
 
@@ -117,9 +137,17 @@ impl Call {
         Ok(body)
     }
 
+    /// The body of a management call (at most [`MAX_JSON_BODY_BYTES`]),
+    /// its whole numbers written as integers (`5.0` is the integer 5, as
+    /// JSON Schema reads it).
+    async fn json_body(&mut self) -> ApiResult<Vec<u8>> {
+        let body = self.body(MAX_JSON_BODY_BYTES).await?;
+        Ok(numbers::whole_numbers_as_integers(body))
+    }
+
     /// The JSON body as `T`; an empty body reads as `{}` when `empty_ok`.
     async fn json<T: DeserializeOwned>(&mut self, empty_ok: bool) -> ApiResult<T> {
-        let body = self.body(MAX_JSON_BODY_BYTES).await?;
+        let body = self.json_body().await?;
         parse_json(&body, empty_ok)
     }
 

@@ -7,7 +7,7 @@ use edgehooks_core::service::{NameKind, validate_name};
 use serde_json::json;
 use worker::{Method, Response};
 
-use super::{Call, MAX_JSON_BODY_BYTES};
+use super::Call;
 use crate::agent::client::{
     AgentClient, AttemptFilter, MESSAGE_CURSOR, ReplayWindow, cursor_position,
 };
@@ -32,7 +32,8 @@ fn agent(call: &Call) -> ApiResult<AgentClient> {
 }
 
 /// Passes the call to the webhook's object: `method path` with the
-/// request's JSON body (at most 64 KiB) when `with_body`.
+/// request's JSON body (at most 64 KiB, whole numbers as integers) when
+/// `with_body`.
 async fn forward(
     mut call: Call,
     method: Method,
@@ -42,7 +43,7 @@ async fn forward(
 ) -> ApiResult<Response> {
     let agent = agent(&call)?;
     let body = if with_body {
-        Some(call.body(MAX_JSON_BODY_BYTES).await?)
+        Some(call.json_body().await?)
     } else {
         None
     };
@@ -138,7 +139,7 @@ pub(super) async fn undelivered(call: Call) -> ApiResult<Response> {
 /// delivered too.
 pub(super) async fn replay(mut call: Call) -> ApiResult<Response> {
     let agent = agent(&call)?;
-    let window = ReplayWindow::from_body(&call.body(MAX_JSON_BODY_BYTES).await?)?;
+    let window = ReplayWindow::from_body(&call.json_body().await?)?;
     let body = serde_json::to_vec(&window).map_err(|e| ApiError::internal("encoding replay", e))?;
     agent
         .manage(Method::Post, "/requeue", &[], Some(body))

@@ -11,9 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{call, json_text, object_url, passed, read_reply};
 use crate::platform::TOPICS_DO;
 
-/// The topic of the service's own events (`webhook.disabled`), in each
-/// cache.
-pub(crate) const SYSTEM_TOPIC: &str = "edgehooks.system";
+pub(crate) use edgehooks_core::service::access::SYSTEM_TOPIC;
 
 /// A message to number and hand off.
 #[derive(Serialize, Deserialize)]
@@ -192,11 +190,36 @@ impl TopicClient {
         Ok(())
     }
 
-    /// The topic's event stream, from `last_event_id` on.
-    pub(crate) async fn subscribe(&self, last_event_id: Option<&str>) -> ApiResult<Response> {
-        let params: Vec<(&str, &str)> = last_event_id.map(|id| ("after", id)).into_iter().collect();
+    /// The topic's event stream for the key of `token_id`, from
+    /// `last_event_id` on.
+    pub(crate) async fn subscribe(
+        &self,
+        token_id: &str,
+        last_event_id: Option<&str>,
+    ) -> ApiResult<Response> {
+        let mut params = vec![("token", token_id)];
+        params.extend(last_event_id.map(|id| ("after", id)));
         let url = object_url("/subscribe", &params)?;
         passed(call(&self.stub, Method::Get, &url, None).await?).await
+    }
+
+    /// How many webhooks are subscribed to the topic.
+    pub(crate) async fn subscriber_count(&self) -> ApiResult<usize> {
+        #[derive(Deserialize)]
+        struct Count {
+            count: usize,
+        }
+        let url = object_url("/subscribers", &[])?;
+        let reply = call(&self.stub, Method::Get, &url, None).await?;
+        let count: Count = read_reply(reply, "reading the subscriber count").await?;
+        Ok(count.count)
+    }
+
+    /// Ends the open streams of the key of `token_id` (revoked).
+    pub(crate) async fn end_streams(&self, token_id: &str) -> ApiResult<()> {
+        let url = object_url("/streams", &[("token", token_id)])?;
+        passed(call(&self.stub, Method::Delete, &url, None).await?).await?;
+        Ok(())
     }
 
     /// Writes webhook `name`'s subscription (ignored if the topic holds a

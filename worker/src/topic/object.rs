@@ -25,11 +25,13 @@ use super::client::{
 };
 use super::idempotency::{self, Recorded};
 use super::state::{TopicName, TopicState};
+use super::stream::KEY_CHECK_MS;
 use super::{handoff, retention};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, no_content, parse_json, query, request_body, required_query};
-use crate::platform::now_ms;
+use crate::platform::{now_ms, quotas, stream_lifetime_ms};
 use crate::sql::{Value, int};
+use crate::store::Store;
 
 /// How soon the alarm goes off after hand-offs are stored: if the
 /// hand-offs started at once stop (the runtime restarts), it resumes them.
@@ -52,8 +54,11 @@ impl DurableObject for Topic {
     /// `Idempotency-Key` and its request's fingerprint if it has one;
     /// replies a `Publication`), `PUT /idempotency?key=&sequence=` (the
     /// `RecordedReply` of an idempotent publish with `sync` webhooks),
-    /// `GET /subscribe?after=` (the event stream), `PUT /subscribers?name=`
-    /// (a `Subscription`) and `DELETE /subscribers?name=&revision=`.
+    /// `GET /subscribe?after=&token=` (the event stream of a key's token
+    /// id), `DELETE /streams?token=` (ends that key's streams),
+    /// `GET /subscribers` (how many webhooks it has), `PUT /subscribers?name=`
+    /// (a `Subscription`) and
+    /// `DELETE /subscribers?name=&revision=`.
     async fn fetch(&self, req: Request) -> Result<Response> {
         match self.route(req).await {
             Ok(response) => Ok(response),
@@ -70,6 +75,9 @@ impl DurableObject for Topic {
             Ok(()) => {
                 handoff::start(&self.topic);
                 retention::run(&self.topic).await;
+                if let Err(err) = self.check_streams().await {
+                    worker::console_error!("topic alarm: {}", err.message);
+                }
             }
             Err(err) => worker::console_error!("topic alarm: {}", err.message),
         }
@@ -78,6 +86,30 @@ impl DurableObject for Topic {
 }
 
 impl Topic {
+    /// Ends the streams past their lifetime and those of keys revoked
+    /// since (KV may answer a deleted key for up to 60 s on Cloudflare);
+    /// sets the alarm for the next lifetime's end, or the next check while
+    /// streams of issued keys are open.
+    async fn check_streams(&self) -> ApiResult<()> {
+        let topic = &self.topic;
+        let issued = topic.streams.issued_keys();
+        if !issued.is_empty() {
+            let store = Store::new(&topic.env)?;
+            for token_id in issued {
+                if store.api_key(&token_id).await?.is_none() {
+                    topic.streams.revoke(&token_id);
+                }
+            }
+        }
+        let now = now_ms();
+        let next_end = topic.streams.expire(now);
+        let next_check = (!topic.streams.issued_keys().is_empty()).then_some(now + KEY_CHECK_MS);
+        if let Some(at) = next_end.into_iter().chain(next_check).min() {
+            topic.wake_at(at).await?;
+        }
+        Ok(())
+    }
+
     async fn route(&self, req: Request) -> ApiResult<Response> {
         let topic = &self.topic;
         topic.load()?;
@@ -113,7 +145,31 @@ impl Topic {
             }
             (Method::Get, "/subscribe") => {
                 let after = query(&req, "after")?.and_then(|id| id.trim().parse().ok());
-                topic.streams.subscribe(after, topic.sequence.get())
+                let token_id = query(&req, "token")?.unwrap_or_default();
+                let lifetime_ms = stream_lifetime_ms(&topic.env);
+                let response = topic.streams.subscribe(
+                    &token_id,
+                    after,
+                    topic.sequence.get(),
+                    &quotas(&topic.env),
+                    lifetime_ms,
+                )?;
+                let check = if token_id.is_empty() {
+                    lifetime_ms
+                } else {
+                    KEY_CHECK_MS
+                };
+                topic.wake_at(now_ms() + lifetime_ms.min(check)).await?;
+                Ok(response)
+            }
+            (Method::Delete, "/streams") => {
+                let token_id = required_query(&req, "token")?;
+                let ended = topic.streams.revoke(&token_id);
+                json_response(200, &serde_json::json!({ "ended": ended }))
+            }
+            (Method::Get, "/subscribers") => {
+                let count = topic.subscribers.borrow().len();
+                json_response(200, &serde_json::json!({ "count": count }))
             }
             (Method::Put, "/subscribers") => {
                 let name = required_query(&req, "name")?;
