@@ -164,28 +164,43 @@ impl Store {
         limit: u64,
         cursor: Option<String>,
     ) -> ApiResult<Page<(String, String)>> {
-        let mut list = self.kv.list().prefix(INDEX_PREFIX.to_owned()).limit(limit);
+        let (keys, cursor) = self
+            .list_keys(INDEX_PREFIX.to_owned(), limit, cursor)
+            .await?;
+        let names = keys.iter().map(|key| async move {
+            if let Some(names) = names_in_key(key) {
+                return Ok(Some(names));
+            }
+            let entry: Option<ListedId> = self.get_json(key).await?;
+            ApiResult::Ok(entry.map(|listed| (listed.id.cache_name, listed.id.webhook_name)))
+        });
+        let names = try_join_all(names).await?;
+        Ok(Page {
+            items: names.into_iter().flatten().collect(),
+            cursor,
+        })
+    }
+
+    /// A page of the key names under `prefix`, and the cursor of the next
+    /// page (`None` after the last).
+    async fn list_keys(
+        &self,
+        prefix: String,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> ApiResult<(Vec<String>, Option<String>)> {
+        let mut list = self.kv.list().prefix(prefix).limit(limit);
         if let Some(cursor) = cursor {
             list = list.cursor(cursor);
         }
         let listed = list.execute().await?;
-        let names = listed.keys.iter().map(|key| async move {
-            if let Some(names) = names_in_key(&key.name) {
-                return Ok(Some(names));
-            }
-            let entry: Option<ListedId> = self.get_json(&key.name).await?;
-            ApiResult::Ok(entry.map(|listed| (listed.id.cache_name, listed.id.webhook_name)))
-        });
-        let names = try_join_all(names).await?;
+        let names = listed.keys.into_iter().map(|k| k.name).collect();
         let cursor = if listed.list_complete {
             None
         } else {
             listed.cursor
         };
-        Ok(Page {
-            items: names.into_iter().flatten().collect(),
-            cursor,
-        })
+        Ok((names, cursor))
     }
 
     /// A page of the JSON values under `prefix`, by key.
@@ -195,18 +210,8 @@ impl Store {
         limit: u64,
         cursor: Option<String>,
     ) -> ApiResult<Page<T>> {
-        let mut list = self.kv.list().prefix(prefix).limit(limit);
-        if let Some(cursor) = cursor {
-            list = list.cursor(cursor);
-        }
-        let listed = list.execute().await?;
-        let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
+        let (names, cursor) = self.list_keys(prefix, limit, cursor).await?;
         let values = try_join_all(names.iter().map(|k| self.get_json::<T>(k))).await?;
-        let cursor = if listed.list_complete {
-            None
-        } else {
-            listed.cursor
-        };
         Ok(Page {
             items: values.into_iter().flatten().collect(),
             cursor,
@@ -248,20 +253,13 @@ impl Store {
         let mut count = 0;
         let mut cursor = None;
         while count < at_most {
-            let mut list = self
-                .kv
-                .list()
-                .prefix(index_prefix(cache))
-                .limit((at_most - count).min(1000) as u64);
-            if let Some(cursor) = cursor.take() {
-                list = list.cursor(cursor);
-            }
-            let listed = list.execute().await?;
-            count += listed.keys.len();
-            if listed.list_complete || listed.keys.is_empty() {
+            let limit = (at_most - count).min(1000) as u64;
+            let (keys, next) = self.list_keys(index_prefix(cache), limit, cursor).await?;
+            count += keys.len();
+            if next.is_none() || keys.is_empty() {
                 break;
             }
-            cursor = listed.cursor;
+            cursor = next;
         }
         Ok(count)
     }

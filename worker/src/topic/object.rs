@@ -95,9 +95,9 @@ impl Topic {
         let issued = topic.streams.issued_keys();
         if !issued.is_empty() {
             let store = Store::new(&topic.env)?;
-            for token_id in issued {
-                if store.api_key(&token_id).await?.is_none() {
-                    topic.streams.revoke(&token_id);
+            for token_id in &issued {
+                if store.api_key(token_id).await?.is_none() {
+                    topic.streams.revoke(token_id);
                 }
             }
         }
