@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod client;
+mod error;
+mod model;
+mod pages;
+mod sse;
+mod subscribe;
+
+pub use client::{Client, ClientBuilder};
+pub use edgehooks_core::service::access::Permission;
+pub use edgehooks_core::service::{DeliveryMode, DeliveryStats, Ordering, WebhookStatus};
+pub use edgehooks_core::{Envelope, Message};
+pub use error::Error;
+pub use model::{
+    Attempt, AttemptError, AttemptPage, CreatedKey, Destination, Key, KeyInput, KeyPage, Published,
+    PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredMessage, UndeliveredPage,
+    Webhook, WebhookId, WebhookInput, WebhookPage, WebhookSecret,
+};
