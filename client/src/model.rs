@@ -31,7 +31,7 @@ pub struct Destination {
 }
 
 /// A webhook as the API shows it (its secret never included).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     /// Its cache and name.
@@ -95,7 +95,7 @@ pub struct Webhook {
 }
 
 /// The answer to [`put_webhook`](crate::Client::put_webhook).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutWebhookResponse {
     /// The secret receivers verify with (shown by `Debug` as `[REDACTED]`).
@@ -115,7 +115,7 @@ impl fmt::Debug for PutWebhookResponse {
 }
 
 /// A webhook's current secret.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WebhookSecret {
     /// What receivers verify with (`whpk_` public key for `standard-v1a`).
@@ -140,7 +140,7 @@ impl fmt::Debug for WebhookSecret {
 }
 
 /// Why an attempt failed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AttemptError {
     /// A stable code, e.g. `timeout` or `http_status`.
@@ -150,7 +150,7 @@ pub struct AttemptError {
 }
 
 /// One delivery attempt (or a test event's).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Attempt {
     /// The webhook's name.
@@ -181,7 +181,7 @@ pub struct Attempt {
 }
 
 /// A message not delivered (yet) to a webhook.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UndeliveredMessage {
     /// The delivery's `webhook-id` header.
@@ -207,7 +207,7 @@ pub struct UndeliveredMessage {
 }
 
 /// An API key as listed (the key itself is shown only at creation).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Key {
     /// Its id, `tok_` and 16 hex digits.
@@ -227,7 +227,7 @@ pub struct Key {
 }
 
 /// The answer to [`create_key`](crate::Client::create_key).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 pub struct CreatedKey {
     /// The key's id, scope and description.
     #[serde(flatten)]
@@ -246,7 +246,7 @@ impl fmt::Debug for CreatedKey {
 }
 
 /// The answer to [`publish`](crate::Client::publish).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Published {
     /// The cache.
@@ -270,7 +270,7 @@ pub struct Published {
 }
 
 /// The answer to [`replay_webhook`](crate::Client::replay_webhook).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Replayed {
     /// How many messages are pending again.
@@ -282,7 +282,7 @@ pub struct Replayed {
 }
 
 /// The answer to [`reseal_secrets`](crate::Client::reseal_secrets): one page.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Resealed {
     /// Webhooks of this page now sealed with the current `SECRETS_KEY`.
@@ -294,7 +294,7 @@ pub struct Resealed {
 }
 
 /// A page of webhooks.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WebhookPage {
     /// This page's webhooks.
@@ -304,7 +304,7 @@ pub struct WebhookPage {
 }
 
 /// A page of attempts, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AttemptPage {
     /// This page's attempts.
@@ -314,7 +314,7 @@ pub struct AttemptPage {
 }
 
 /// A page of undelivered messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct UndeliveredPage {
     /// This page's messages.
@@ -324,7 +324,7 @@ pub struct UndeliveredPage {
 }
 
 /// A page of API keys.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct KeyPage {
     /// This page's keys.
