@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use edgehooks_client::{
-    Attempt, Client, Key, KeyInput, Permission, ReplayInput, Webhook, WebhookSecret,
+    Attempt, AttemptFilter, Key, KeyInput, Permission, ReplayInput, Webhook, WebhookSecret,
 };
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use crate::input::read_body;
@@ -65,6 +65,9 @@ enum WebhookAction {
         /// `-` for standard input.
         #[arg(long)]
         body: PathBuf,
+        /// Only create: fail with `already_exists` if the name is taken.
+        #[arg(long)]
+        create_only: bool,
     },
     /// Change some fields of a webhook from a JSON body.
     Patch {
@@ -88,8 +91,26 @@ enum WebhookAction {
     },
     /// Send a test event to a webhook and show the attempt.
     Test(Named),
-    /// List a webhook's recent delivery attempts.
-    Attempts(Named),
+    /// List a webhook's delivery attempts, newest first.
+    Attempts {
+        #[command(flatten)]
+        webhook: Named,
+        /// Only attempts that delivered.
+        #[arg(long, conflicts_with = "failed")]
+        delivered: bool,
+        /// Only attempts that failed.
+        #[arg(long)]
+        failed: bool,
+        /// Only attempts sent at or after this time, in unix milliseconds.
+        #[arg(long)]
+        since: Option<u64>,
+        /// Only attempts sent at or before this time, in unix milliseconds.
+        #[arg(long)]
+        until: Option<u64>,
+        /// At most this many attempts.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Deliver again the messages a webhook gave up on.
     Replay {
         #[command(flatten)]
@@ -100,7 +121,8 @@ enum WebhookAction {
         /// Until this time, in unix milliseconds.
         #[arg(long)]
         until: Option<u64>,
-        /// Only messages in this state (e.g. `dead_lettered`).
+        /// `undelivered` (the default: waiting or given up) or `all`
+        /// (delivered ones too).
         #[arg(long)]
         status: Option<String>,
     },
@@ -211,11 +233,21 @@ pub(crate) async fn webhooks(args: Webhooks) -> Result<(), Failure> {
             let webhook = client.get_webhook(&named.cache, &named.name).await?;
             show(json, &webhook, || webhook_details(&webhook))
         }
-        WebhookAction::Put { webhook, body } => {
+        WebhookAction::Put {
+            webhook,
+            body,
+            create_only,
+        } => {
             let input = json_body(&body)?;
-            let answer = client
-                .put_webhook(&webhook.cache, &webhook.name, &input)
-                .await?;
+            let answer = if create_only {
+                client
+                    .create_webhook(&webhook.cache, &webhook.name, &input)
+                    .await?
+            } else {
+                client
+                    .put_webhook(&webhook.cache, &webhook.name, &input)
+                    .await?
+            };
             show(json, &answer, || {
                 format!(
                     "{}Secret: {}\n",
@@ -256,7 +288,26 @@ pub(crate) async fn webhooks(args: Webhooks) -> Result<(), Failure> {
                 attempts_table(core::slice::from_ref(&attempt))
             })
         }
-        WebhookAction::Attempts(named) => attempts(&client, &named, json).await,
+        WebhookAction::Attempts {
+            webhook,
+            delivered,
+            failed,
+            since,
+            until,
+            limit,
+        } => {
+            let filter = AttemptFilter {
+                delivered: (delivered || failed).then_some(delivered),
+                since,
+                until,
+            };
+            let all: Vec<Attempt> = client
+                .iter_attempts(&webhook.cache, &webhook.name, &filter)
+                .take(limit)
+                .try_collect()
+                .await?;
+            show(json, &all, || attempts_table(&all))
+        }
         WebhookAction::Replay {
             webhook,
             since,
@@ -279,14 +330,6 @@ pub(crate) async fn webhooks(args: Webhooks) -> Result<(), Failure> {
             })
         }
     }
-}
-
-async fn attempts(client: &Client, named: &Named, json: bool) -> Result<(), Failure> {
-    let all: Vec<Attempt> = client
-        .iter_attempts(&named.cache, &named.name)
-        .try_collect()
-        .await?;
-    show(json, &all, || attempts_table(&all))
 }
 
 /// Runs a key command.

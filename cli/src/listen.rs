@@ -5,7 +5,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use clap::Args;
-use edgehooks_client::Envelope;
+use edgehooks_client::{Envelope, TopicEvent};
 use edgehooks_core::service::{message_id, new_webhook_secret, verification_secret};
 use edgehooks_core::{SecretString, Webhook, delivery_headers, delivery_id};
 use futures_util::StreamExt;
@@ -66,19 +66,55 @@ pub(crate) async fn run(args: Listen) -> Result<(), Failure> {
         .build()
         .map_err(|err| Failure::new("transport", err))?;
     term::progress(&format!("Connecting to {}...", args.service.url));
-    let mut events = Box::pin(client.subscribe(&args.cache, &args.topic, args.after));
-    println!(
-        "Ready. Forwarding {}/{} to {}; signing secret {}",
-        args.cache,
-        args.topic,
-        args.forward_to,
-        shown.expose()
-    );
+    let mut events = Box::pin(client.topic_events(&args.cache, &args.topic, args.after));
+    let mut ready = false;
+    // Whether the last connect succeeded: a failure after it is a
+    // disconnect, one after another is a retry.
+    let mut connected = false;
     let forward = async {
         while let Some(event) = events.next().await {
-            let envelope = event?;
-            let line = deliver(&http, &signer, &args, envelope).await;
-            println!("{line}");
+            match event? {
+                TopicEvent::Connected { after } if !ready => {
+                    ready = true;
+                    connected = true;
+                    println!(
+                        "Ready. Forwarding {}/{} to {}; signing secret {}",
+                        args.cache,
+                        args.topic,
+                        args.forward_to,
+                        shown.expose()
+                    );
+                    if let Some(after) = after {
+                        term::progress(&format!("Starting after #{after}."));
+                    }
+                }
+                TopicEvent::Connected { after } => {
+                    connected = true;
+                    term::progress(&match after {
+                        Some(after) => format!("Reconnected; resuming after #{after}."),
+                        None => "Reconnected.".to_owned(),
+                    });
+                }
+                TopicEvent::Reconnecting { delay, reason } => {
+                    let what = if core::mem::take(&mut connected) {
+                        "Disconnected"
+                    } else {
+                        "Not connected"
+                    };
+                    term::progress(&format!(
+                        "{what} ({reason}); trying again in {:.1} s...",
+                        delay.as_secs_f64()
+                    ));
+                }
+                TopicEvent::Gap { from, to } => term::progress(&format!(
+                    "Messages #{from} to #{to} are no longer buffered by the service: skipped."
+                )),
+                TopicEvent::Message(envelope) => {
+                    let line = deliver(&http, &signer, &args, envelope).await;
+                    println!("{line}");
+                }
+                _ => {}
+            }
         }
         Err(Failure::new(
             "stream_ended",

@@ -4,15 +4,17 @@ use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::body::{MAX_ANSWER_BYTES, read_capped};
 use crate::model::{
-    Attempt, AttemptPage, CreatedKey, KeyInput, KeyPage, Published, PutWebhookResponse,
-    ReplayInput, Replayed, Resealed, UndeliveredPage, Webhook, WebhookPage, WebhookSecret,
+    Attempt, AttemptFilter, AttemptPage, CreatedKey, KeyInput, KeyPage, Published,
+    PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredPage, Webhook, WebhookPage,
+    WebhookSecret,
 };
 
 /// How long a call may take unless told otherwise.
@@ -164,7 +166,9 @@ impl Client {
         response: reqwest::Response,
         what: &str,
     ) -> Result<T, Error> {
-        let body = response.bytes().await?;
+        let body = read_capped(response, MAX_ANSWER_BYTES)
+            .await?
+            .ok_or_else(|| Error::decode(what, "the answer is over 16 MiB"))?;
         serde_json::from_slice(&body).map_err(|error| Error::decode(what, error))
     }
 
@@ -194,6 +198,21 @@ impl Client {
         input: &impl Serialize,
     ) -> Result<PutWebhookResponse, Error> {
         let request = self.request(Method::PUT, self.webhook_url(cache, name, &[]));
+        Self::call(Self::json_body(request, input)?, "webhook").await
+    }
+
+    /// Creates the webhook `name` of `cache` only if no webhook has that
+    /// name (`putWebhook` with `If-None-Match: *`); otherwise the answer is
+    /// [`Error::Api`] with code `already_exists` (412).
+    pub async fn create_webhook(
+        &self,
+        cache: &str,
+        name: &str,
+        input: &impl Serialize,
+    ) -> Result<PutWebhookResponse, Error> {
+        let request = self
+            .request(Method::PUT, self.webhook_url(cache, name, &[]))
+            .header(IF_NONE_MATCH, "*");
         Self::call(Self::json_body(request, input)?, "webhook").await
     }
 
@@ -280,15 +299,21 @@ impl Client {
         Self::call(self.request(Method::POST, url), "attempt").await
     }
 
-    /// A page of the webhook's attempts, newest first (`listAttempts`).
+    /// A page of the webhook's attempts that `filter` keeps, newest first
+    /// (`listAttempts`).
     pub async fn list_attempts(
         &self,
         cache: &str,
         name: &str,
+        filter: &AttemptFilter,
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<AttemptPage, Error> {
-        let url = self.webhook_url(cache, name, &["attempts"]);
+        let mut url = self.webhook_url(cache, name, &["attempts"]);
+        let pairs = filter.pairs();
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
         Self::call(
             self.request(Method::GET, paged(url, limit, cursor)),
             "attempt page",

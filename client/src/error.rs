@@ -6,6 +6,8 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
+use crate::body::{MAX_ERROR_BYTES, read_capped};
+
 /// An API call's failure: the service's refusal, the transport, or an
 /// answer that is not what the API documents.
 #[derive(Debug)]
@@ -97,7 +99,12 @@ impl Error {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let body = response.bytes().await.unwrap_or_default();
+        // An unreadable or oversized body still leaves the status.
+        let body = read_capped(response, MAX_ERROR_BYTES)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         Self::from_response_parts(status, retry_after.as_deref(), &body, SystemTime::now())
     }
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod body;
 mod client;
 mod error;
 mod model;
@@ -13,7 +14,8 @@ pub use edgehooks_core::service::{DeliveryMode, DeliveryStats, Ordering, Webhook
 pub use edgehooks_core::{Envelope, Message};
 pub use error::Error;
 pub use model::{
-    Attempt, AttemptError, AttemptPage, CreatedKey, Destination, Key, KeyInput, KeyPage, Published,
-    PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredMessage, UndeliveredPage,
-    Webhook, WebhookId, WebhookInput, WebhookPage, WebhookSecret,
+    Attempt, AttemptError, AttemptFilter, AttemptPage, CreatedKey, Destination, Key, KeyInput,
+    KeyPage, Published, PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredMessage,
+    UndeliveredPage, Webhook, WebhookId, WebhookInput, WebhookPage, WebhookSecret,
 };
+pub use subscribe::TopicEvent;

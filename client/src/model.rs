@@ -428,3 +428,33 @@ pub struct ReplayInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+/// Which attempts [`list_attempts`](crate::Client::list_attempts) answers;
+/// the default is every attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttemptFilter {
+    /// Only attempts that delivered (`true`) or only those that failed.
+    pub delivered: Option<bool>,
+    /// Only attempts sent at or after this time (ms).
+    pub since: Option<u64>,
+    /// Only attempts sent at or before this time (ms).
+    pub until: Option<u64>,
+}
+
+impl AttemptFilter {
+    /// The query pairs of the filter.
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(delivered) = self.delivered {
+            let status = if delivered { "delivered" } else { "failed" };
+            pairs.push(("status", status.to_owned()));
+        }
+        if let Some(since) = self.since {
+            pairs.push(("since", since.to_string()));
+        }
+        if let Some(until) = self.until {
+            pairs.push(("until", until.to_string()));
+        }
+        pairs
+    }
+}

@@ -4,7 +4,7 @@ use core::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
-use crate::model::{Attempt, Key, UndeliveredMessage, Webhook};
+use crate::model::{Attempt, AttemptFilter, Key, UndeliveredMessage, Webhook};
 use crate::{Client, Error};
 
 /// The items of the pages `fetch` reads, following each page's cursor
@@ -45,19 +45,22 @@ impl Client {
         .boxed()
     }
 
-    /// Every attempt of the webhook, newest first (`listAttempts`, page
-    /// after page).
+    /// Every attempt of the webhook that `filter` keeps, newest first
+    /// (`listAttempts`, page after page).
     pub fn iter_attempts(
         &self,
         cache: &str,
         name: &str,
+        filter: &AttemptFilter,
     ) -> impl Stream<Item = Result<Attempt, Error>> + Send + 'static {
         let (client, cache, name) = (self.clone(), cache.to_owned(), name.to_owned());
+        let filter = filter.clone();
         paginate(move |cursor| {
             let (client, cache, name) = (client.clone(), cache.clone(), name.clone());
+            let filter = filter.clone();
             async move {
                 let page = client
-                    .list_attempts(&cache, &name, client.page_size, cursor.as_deref())
+                    .list_attempts(&cache, &name, &filter, client.page_size, cursor.as_deref())
                     .await?;
                 Ok((page.attempts, page.cursor))
             }

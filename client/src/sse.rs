@@ -19,6 +19,8 @@ pub(crate) struct Event {
 #[derive(Debug, Default)]
 pub(crate) struct Parser {
     buffer: Vec<u8>,
+    /// How much of `buffer` is known to hold no line end.
+    scanned: usize,
     started: bool,
     id: Option<String>,
     event: String,
@@ -27,6 +29,11 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
+    /// The bytes held for the event not yet complete.
+    pub(crate) fn held(&self) -> usize {
+        self.buffer.len() + self.data.as_ref().map_or(0, String::len)
+    }
+
     /// The events complete after `chunk`.
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> Vec<Event> {
         self.buffer.extend_from_slice(chunk);
@@ -52,11 +59,14 @@ impl Parser {
     fn lines(&mut self, end: bool) -> Vec<Event> {
         let mut events = Vec::new();
         let mut start = 0;
-        while let Some(offset) = self.buffer[start..]
+        // Bytes before `scanned` hold no line end: a long line arriving in
+        // many chunks is scanned once, not once per chunk.
+        let mut from = self.scanned.min(self.buffer.len());
+        while let Some(offset) = self.buffer[from..]
             .iter()
             .position(|&b| b == b'\r' || b == b'\n')
         {
-            let line_end = start + offset;
+            let line_end = from + offset;
             let next = if self.buffer[line_end] == b'\r' {
                 match self.buffer.get(line_end + 1) {
                     Some(b'\n') => line_end + 2,
@@ -73,8 +83,14 @@ impl Parser {
                 events.push(event);
             }
             start = next;
+            from = next;
         }
         self.buffer.drain(..start);
+        // Scanned up to the end, or up to a CR that may be half a CRLF.
+        self.scanned = match self.buffer.last() {
+            Some(b'\r') => self.buffer.len() - 1,
+            _ => self.buffer.len(),
+        };
         if end && !self.buffer.is_empty() {
             let line = String::from_utf8_lossy(&core::mem::take(&mut self.buffer)).into_owned();
             if let Some(event) = self.line(&line) {

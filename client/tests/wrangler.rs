@@ -1,7 +1,9 @@
 //! The client against the Worker served by `wrangler dev` on 127.0.0.1,
-//! started as tests/e2e/harness.mjs starts it. Skipped (with a message)
-//! when the Worker is not built (`./scripts/build-worker`) or wrangler is
-//! not installed (`npm ci` in worker/).
+//! started as tests/e2e/harness.mjs starts it. It needs the Worker built
+//! (`./scripts/build-worker`) and wrangler installed (`npm ci` in worker/),
+//! so it is ignored by a plain `cargo test`: `scripts/test` runs it after
+//! building the Worker (`cargo test -p edgehooks-client --test wrangler --
+//! --ignored`).
 
 use core::time::Duration;
 use std::net::TcpListener;
@@ -12,7 +14,9 @@ use std::time::Instant;
 
 use base64ct::{Base64, Encoding};
 use edgehooks_client::Message;
-use edgehooks_client::{Client, Error, KeyInput, Permission, WebhookInput};
+use edgehooks_client::{
+    AttemptFilter, Client, Error, KeyInput, Permission, TopicEvent, WebhookInput,
+};
 use futures_util::{StreamExt, TryStreamExt};
 
 fn worker_dir() -> PathBuf {
@@ -56,16 +60,14 @@ impl Drop for Worker {
     }
 }
 
-async fn start_worker() -> Option<Worker> {
+async fn start_worker() -> Worker {
     let worker = worker_dir();
     let wrangler = worker.join("node_modules/.bin/wrangler");
-    if !worker.join("build").is_dir() || !wrangler.exists() {
-        eprintln!(
-            "skipped: worker/build or worker/node_modules/.bin/wrangler is missing \
-             (run ./scripts/build-worker, and npm ci in worker/)"
-        );
-        return None;
-    }
+    assert!(
+        worker.join("build").is_dir() && wrangler.exists(),
+        "worker/build or worker/node_modules/.bin/wrangler is missing \
+         (run ./scripts/build-worker, and npm ci in worker/)"
+    );
     let dir = std::env::temp_dir().join(format!("edgehooks-client-{}", random_hex(8)));
     std::fs::create_dir_all(&dir).expect("state directory");
     let admin_key = format!("admin_{}", random_hex(16));
@@ -76,7 +78,7 @@ async fn start_worker() -> Option<Worker> {
         &env_file,
         format!(
             "ADMIN_KEY={admin_key}\nSECRETS_KEY={secrets_key}\nALLOW_PRIVATE_URLS=true\n\
-             MIN_RETRY_DELAY_SECONDS=1\nTOPICS_PER_WEBHOOK=64\n"
+             MIN_RETRY_DELAY_SECONDS=1\nTOPICS_PER_WEBHOOK=64\nSTREAM_MAX_SECONDS={STREAM_SECONDS}\n"
         ),
     )
     .expect("env file");
@@ -125,7 +127,7 @@ async fn start_worker() -> Option<Worker> {
             .await
             && response.status().is_success()
         {
-            return Some(worker);
+            return worker;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -145,11 +147,26 @@ async fn soon<T>(future: impl core::future::Future<Output = T>) -> T {
         .expect("in time")
 }
 
+/// The lifetime of an event stream in the test's Worker: streams end with
+/// `resume` this often, and the client must carry on without loss.
+const STREAM_SECONDS: u64 = 2;
+
+/// The next event that is not a connection change, skipping those.
+async fn next_message(
+    events: &mut (impl futures_util::Stream<Item = Result<TopicEvent, Error>> + Unpin),
+) -> Result<TopicEvent, Error> {
+    loop {
+        match soon(events.next()).await.expect("an event")? {
+            TopicEvent::Connected { .. } | TopicEvent::Reconnecting { .. } => {}
+            other => return Ok(other),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Worker built and wrangler installed; scripts/test runs it"]
 async fn client_against_wrangler_dev() -> Result<(), Error> {
-    let Some(worker) = start_worker().await else {
-        return Ok(());
-    };
+    let worker = start_worker().await;
     let client = Client::builder(&worker.url, worker.admin_key.clone())
         .page_size(2)
         .build()?;
@@ -165,6 +182,25 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
         assert_eq!(created.webhook.id.webhook_name, format!("hook {i}"));
         assert!(!format!("{created:?}").contains(&created.secret_string));
     }
+    let taken = client
+        .create_webhook(
+            "shop",
+            "hook 3",
+            &WebhookInput::new(["orders"], "http://127.0.0.1:9/other"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (taken.code(), taken.status()),
+        ("already_exists", Some(412))
+    );
+    let fresh = WebhookInput::new(["orders"], "http://127.0.0.1:9/new");
+    let created = client.create_webhook("shop", "new", &fresh).await?;
+    assert_eq!(
+        created.webhook.destination.post_url,
+        "http://127.0.0.1:9/new"
+    );
+    client.delete_webhook("shop", "new").await?;
     let got = client.get_webhook("shop", "hook 3").await?;
     assert_eq!(got.destination.post_url, "http://127.0.0.1:9/hook/3");
     assert_eq!(got.topics, ["orders"]);
@@ -194,8 +230,12 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
     assert!(refused.to_string().starts_with("unauthorized: "));
 
     // Publish and subscribe: in order, then resumed after the stream is dropped.
-    let mut stream = client.subscribe("shop", "news", None);
-    // The stream connects when first polled; publish once it is open.
+    // From after 0: every message the topic buffers, whenever it connects.
+    let mut stream = client.subscribe("shop", "news", Some(0));
+    let mut events = client.topic_events("shop", "news", None);
+    // Streams connect when first polled: publish once this one is open.
+    let opened = soon(events.next()).await.expect("an event")?;
+    assert_eq!(opened, TopicEvent::Connected { after: None });
     let reader = tokio::spawn(async move {
         let mut seen = Vec::new();
         while seen.len() < 3 {
@@ -204,12 +244,15 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
         }
         Ok::<_, Error>(seen)
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
     for i in 1..=3 {
         let published = client
             .publish("shop", "news", format!("news {i}"), None)
             .await?;
         assert_eq!(published.topic_sequence_number, i);
+        let TopicEvent::Message(envelope) = next_message(&mut events).await? else {
+            panic!("a message was expected");
+        };
+        assert_eq!(envelope.topic_sequence_number, i);
     }
     let seen = soon(reader).await.expect("reader task")?;
     let numbers: Vec<u64> = seen.iter().map(|e| e.topic_sequence_number).collect();
@@ -220,6 +263,24 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
         ("shop", "news")
     );
 
+    // The service ends a stream at its lifetime with `resume`: the client
+    // reconnects at once, after the last message, and nothing is missed.
+    let mut reconnects = Vec::new();
+    loop {
+        match soon(events.next()).await.expect("an event")? {
+            TopicEvent::Reconnecting { delay, reason } => reconnects.push((delay, reason)),
+            TopicEvent::Connected { after } => {
+                assert_eq!(after, Some(3));
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        reconnects,
+        [(Duration::ZERO, "resume: lifetime".to_owned())]
+    );
+    drop(events);
     // Published while nobody listens; the resumed stream starts after 3.
     for i in 4..=5 {
         client
@@ -301,8 +362,34 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
     let attempt = client.test_webhook("shop", "hook 0").await?;
     assert_eq!(attempt.topic_sequence_number, 0);
     assert!(!attempt.delivered);
-    let attempts: Vec<_> = client.iter_attempts("shop", "hook 0").try_collect().await?;
-    assert!(!attempts.is_empty());
+    let all = AttemptFilter::default();
+    let attempts: Vec<_> = client
+        .iter_attempts("shop", "hook 0", &all)
+        .try_collect()
+        .await?;
+    assert_eq!(attempts.len(), 1);
+    let failed = AttemptFilter {
+        delivered: Some(false),
+        ..AttemptFilter::default()
+    };
+    let page = client
+        .list_attempts("shop", "hook 0", &failed, None, None)
+        .await?;
+    assert_eq!(page.attempts, attempts);
+    let delivered = AttemptFilter {
+        delivered: Some(true),
+        ..AttemptFilter::default()
+    };
+    let later = AttemptFilter {
+        since: Some(attempt.sent_at + 1),
+        ..AttemptFilter::default()
+    };
+    for filter in [delivered, later] {
+        let page = client
+            .list_attempts("shop", "hook 0", &filter, None, None)
+            .await?;
+        assert!(page.attempts.is_empty(), "{filter:?}");
+    }
     let _undelivered: Vec<_> = client
         .iter_undelivered("shop", "hook 0")
         .try_collect()

@@ -65,11 +65,12 @@ export function getInsecure(url, headers = {}) {
 
 /**
  * Starts `wrangler dev` for `deployment` (the edgehooks Worker, or the one
- * of `config`), over `https` with a self-signed certificate when asked;
- * resolves once it serves requests.
+ * of `config`), over `https` with a self-signed certificate when asked, on
+ * `port` when given (a restart at the same address); resolves once it
+ * serves requests.
  */
-export async function startWorker(deployment, { config, readyPath = '/v1/openapi.json', https = false } = {}) {
-  const port = await freePort();
+export async function startWorker(deployment, { config, readyPath = '/v1/openapi.json', https = false, port: fixedPort } = {}) {
+  const port = fixedPort ?? await freePort();
   const inspector = await freePort();
   const child = spawn(
     wrangler,
@@ -106,6 +107,7 @@ export async function startWorker(deployment, { config, readyPath = '/v1/openapi
   }
   return {
     url,
+    port,
     /** The runtime's inspector port (DevTools protocol). */
     inspector,
     log: () => log,
