@@ -345,6 +345,45 @@ export type DeliveryAuth = OAuth2Auth | BasicAuth;
  */
 export type StaticHeaders = { [name: string]: string };
 
+export interface PortalSessionInput {
+  /**
+   * How long the session lasts, in seconds
+   *
+   * 60 to 86400.
+   *
+   * @default 3600
+   */
+  ttlSeconds?: number;
+  /**
+   * Only reading: no change of any webhook, no secrets
+   *
+   * @default false
+   */
+  readOnly?: boolean;
+  /**
+   * Only these webhooks of the cache; every webhook when absent
+   *
+   * 1 to 100 items; no duplicates.
+   */
+  webhooks?: string[];
+}
+
+export interface PortalSession {
+  /** A bearer token for the API, scoped to the cache (and webhooks); shown once */
+  token: string;
+  /**
+   * The page signed in with the token (in the fragment), in portal mode
+   *
+   * a URL.
+   */
+  url: string;
+  /** When the token stops working (ms since the epoch) */
+  expiresAt: number;
+  readOnly: boolean;
+  /** The webhooks it covers; empty for every webhook of the cache */
+  webhooks: string[];
+}
+
 /** A stable, machine-readable code: branch on it, not on the message. */
 export type ApiErrorCode = 'invalid_name' | 'invalid_url' | 'url_not_allowed' | 'invalid_timeout' | 'invalid_topics' | 'invalid_retry' | 'invalid_description' | 'invalid_secret' | 'invalid_scheme' | 'immutable_field' | 'invalid_scope' | 'invalid_grace_period' | 'invalid_rate' | 'invalid_ordering' | 'invalid_auth' | 'invalid_header_name' | 'invalid_headers' | 'payload_too_large' | 'invalid_idempotency_key' | 'idempotency_key_reused' | 'unauthorized' | 'forbidden' | 'reserved_topic' | 'not_found' | 'method_not_allowed' | 'invalid_json' | 'invalid_limit' | 'invalid_cursor' | 'invalid_filter' | 'invalid_replay' | 'already_exists' | 'quota_exceeded' | 'rate_limited' | 'not_configured' | 'invalid_request' | 'internal_error';
 
@@ -466,6 +505,9 @@ export interface ListWebhooksResponse {
   webhooks: Webhook[];
   cursor: string | null;
 }
+
+/** 201: The session; its token is shown this once (`createPortalSession`). */
+export type CreatePortalSessionResponse = PortalSession;
 
 /** 200: The webhook (`getWebhook`). */
 export type GetWebhookResponse = Webhook;
@@ -668,6 +710,8 @@ export interface Operations {
   getOpenApi: { method: 'GET'; path: '/v1/openapi.json'; query: never; body: never; response: GetOpenApiResponse };
   /** List webhooks by name, a page at a time */
   listWebhooks: { method: 'GET'; path: '/v1/caches/{cache}/webhooks'; query: ListWebhooksQuery; body: never; response: ListWebhooksResponse };
+  /** Start a portal session: an expiring token and the page's address signed in with it, for one cache (admin key or manage on the cache; not a portal session) */
+  createPortalSession: { method: 'POST'; path: '/v1/caches/{cache}/portal-sessions'; query: never; body: PortalSessionInput; response: CreatePortalSessionResponse };
   /** A webhook's configuration and status */
   getWebhook: { method: 'GET'; path: '/v1/caches/{cache}/webhooks/{name}'; query: never; body: never; response: GetWebhookResponse };
   /** Create or replace a webhook (create only with If-None-Match: *) */

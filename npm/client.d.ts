@@ -162,6 +162,13 @@ export class EdgehooksClient {
   deleteKey(tokenId: string, options?: RequestOptions): Promise<void>;
 
   /**
+   * Starts a portal session for `cache` (admin key, or a key with `manage`
+   * there): a token scoped to the cache (and `webhooks`), and the page's
+   * `url` signed in with it, to hand to a customer or embed in a frame.
+   */
+  createPortalSession(cache: string, input?: Api.PortalSessionInput, options?: RequestOptions): Promise<Api.CreatePortalSessionResponse>;
+
+  /**
    * Seals the secrets of the next webhooks (every cache, at most 20) again
    * with the current `SECRETS_KEY` (admin key only); call again with the
    * returned `cursor` until it is `null`.

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 use crate::body::{MAX_ANSWER_BYTES, read_capped};
 use crate::model::{
-    Attempt, AttemptFilter, AttemptPage, CreatedKey, KeyInput, KeyPage, Published,
-    PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredPage, Webhook, WebhookPage,
-    WebhookSecret,
+    Attempt, AttemptFilter, AttemptPage, CreatedKey, KeyInput, KeyPage, PortalSession,
+    PortalSessionInput, Published, PutWebhookResponse, ReplayInput, Replayed, Resealed,
+    UndeliveredPage, Webhook, WebhookPage, WebhookSecret,
 };
 
 /// How long a call may take unless told otherwise.
@@ -408,6 +408,19 @@ impl Client {
         let url = self.url(&["v1", "keys", token_id]);
         Self::send(self.request(Method::DELETE, url)).await?;
         Ok(())
+    }
+
+    /// Starts a portal session for `cache` (`createPortalSession`): a token
+    /// scoped to the cache (and the input's webhooks), and the page's `url`
+    /// signed in with it, to hand to a customer or embed in a frame.
+    pub async fn create_portal_session(
+        &self,
+        cache: &str,
+        input: &PortalSessionInput,
+    ) -> Result<PortalSession, Error> {
+        let url = self.url(&["v1", "caches", cache, "portal-sessions"]);
+        let request = self.request(Method::POST, url);
+        Self::call(Self::json_body(request, input)?, "portal session").await
     }
 
     /// Seals one page of webhook secrets with the current `SECRETS_KEY`

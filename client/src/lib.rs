@@ -15,7 +15,8 @@ pub use edgehooks_core::{Envelope, Message};
 pub use error::Error;
 pub use model::{
     Attempt, AttemptError, AttemptFilter, AttemptPage, CreatedKey, Destination, Key, KeyInput,
-    KeyPage, Published, PutWebhookResponse, ReplayInput, Replayed, Resealed, UndeliveredMessage,
-    UndeliveredPage, Webhook, WebhookId, WebhookInput, WebhookPage, WebhookSecret,
+    KeyPage, PortalSession, PortalSessionInput, Published, PutWebhookResponse, ReplayInput,
+    Replayed, Resealed, UndeliveredMessage, UndeliveredPage, Webhook, WebhookId, WebhookInput,
+    WebhookPage, WebhookSecret,
 };
 pub use subscribe::TopicEvent;

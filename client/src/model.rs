@@ -458,3 +458,49 @@ impl AttemptFilter {
         pairs
     }
 }
+
+/// The body of [`create_portal_session`](crate::Client::create_portal_session).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalSessionInput {
+    /// How long the session lasts, in seconds (60-86400; an hour unless
+    /// given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<u64>,
+    /// Only reading: no change of any webhook, and no secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Only these webhooks of the cache; every webhook when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<Vec<String>>,
+}
+
+/// A portal session, as started: its token is shown only here (`Debug`
+/// prints neither it nor the `url` that carries it).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PortalSession {
+    /// A bearer token scoped to the cache (and webhooks).
+    pub token: String,
+    /// The management page in portal mode, signed in with the token (in
+    /// the fragment): open it, or embed it in a frame.
+    pub url: String,
+    /// When the token stops working (ms since the epoch).
+    pub expires_at: u64,
+    /// Whether it only reads.
+    pub read_only: bool,
+    /// The webhooks it covers; empty for every webhook of the cache.
+    pub webhooks: Vec<String>,
+}
+
+impl fmt::Debug for PortalSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalSession")
+            .field("token", &"[REDACTED]")
+            .field("url", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .field("read_only", &self.read_only)
+            .field("webhooks", &self.webhooks)
+            .finish()
+    }
+}

@@ -15,7 +15,8 @@ use std::time::Instant;
 use base64ct::{Base64, Encoding};
 use edgehooks_client::Message;
 use edgehooks_client::{
-    AttemptFilter, Client, Error, KeyInput, Permission, TopicEvent, WebhookInput,
+    AttemptFilter, Client, Error, KeyInput, Permission, PortalSessionInput, TopicEvent,
+    WebhookInput,
 };
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -399,6 +400,33 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
         .await?;
     let resealed = client.reseal_secrets(None, None).await?;
     assert_eq!(resealed.resealed + resealed.already_current, 5);
+    let portal = client
+        .create_portal_session(
+            "shop",
+            &PortalSessionInput {
+                read_only: Some(true),
+                ..PortalSessionInput::default()
+            },
+        )
+        .await?;
+    assert!(portal.token.starts_with("ehp_") && portal.read_only);
+    assert!(
+        portal
+            .url
+            .starts_with(&format!("{}/portal#token=", worker.url))
+    );
+    assert!(!format!("{portal:?}").contains(&portal.token));
+    let customer = Client::new(&worker.url, portal.token.clone())?;
+    assert_eq!(
+        customer
+            .iter_webhooks("shop")
+            .try_collect::<Vec<_>>()
+            .await?
+            .len(),
+        5
+    );
+    let refused = customer.delete_webhook("shop", "hook 1").await.unwrap_err();
+    assert_eq!(refused.code(), "forbidden");
     client.delete_webhook("shop", "hook 0").await?;
     let gone = client.get_webhook("shop", "hook 0").await.unwrap_err();
     assert_eq!(gone.code(), "not_found");

@@ -112,6 +112,15 @@ pub const DEFAULT_DISABLE_AFTER_SECONDS: u64 = 5 * 24 * 3600;
 /// The most caches one key may name.
 pub const MAX_CACHES_PER_KEY: usize = 32;
 
+/// The shortest portal session, in seconds (a minute).
+pub const MIN_PORTAL_TTL_SECONDS: u64 = 60;
+/// The longest portal session, in seconds (a day).
+pub const MAX_PORTAL_TTL_SECONDS: u64 = 24 * 3600;
+/// A portal session's lifetime unless asked otherwise, in seconds (an hour).
+pub const DEFAULT_PORTAL_TTL_SECONDS: u64 = 3600;
+/// The most webhooks one portal session may be limited to.
+pub const MAX_WEBHOOKS_PER_PORTAL: usize = 100;
+
 /// Longest message id accepted for signing, in bytes.
 pub const MAX_MESSAGE_ID_BYTES: usize = 256;
 

@@ -257,6 +257,10 @@ export class EdgehooksClient {
     await this.#call('DELETE', `/v1/keys/${seg(tokenId, 'tokenId')}`, { signal: options.signal });
   }
 
+  createPortalSession(cache, input = {}, options = {}) {
+    return this.#call('POST', `/v1/caches/${seg(cache, 'cache')}/portal-sessions`, { json: input, signal: options.signal });
+  }
+
   resealSecrets(options = {}) {
     const { limit, cursor, signal } = options;
     return this.#call('POST', '/v1/admin/reseal', { query: { limit, cursor }, signal });

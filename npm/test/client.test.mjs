@@ -88,6 +88,7 @@ const calls = {
   listKeys: (c) => c.listKeys({ limit: 1 }),
   deleteKey: (c) => c.deleteKey('tok_0123456789abcdef'),
   resealSecrets: (c) => c.resealSecrets({ cursor: 'next/1' }),
+  createPortalSession: (c) => c.createPortalSession('my cache', { ttlSeconds: 60 }),
 };
 const params = { cache: 'my cache', name: 'a/b?c#d%e é', topic: 'tópico ✓', tokenId: 'tok_0123456789abcdef' };
 

@@ -147,6 +147,26 @@ pub(crate) const LIMITS: &[Limit] = &[
         limits::MAX_CACHES_PER_KEY as u64,
     ),
     number(
+        "minPortalTtlSeconds",
+        "The shortest portal session, in seconds.",
+        limits::MIN_PORTAL_TTL_SECONDS,
+    ),
+    number(
+        "maxPortalTtlSeconds",
+        "The longest portal session, in seconds.",
+        limits::MAX_PORTAL_TTL_SECONDS,
+    ),
+    number(
+        "defaultPortalTtlSeconds",
+        "A portal session's lifetime unless asked otherwise, in seconds.",
+        limits::DEFAULT_PORTAL_TTL_SECONDS,
+    ),
+    number(
+        "maxWebhooksPerPortal",
+        "The most webhooks one portal session may be limited to.",
+        limits::MAX_WEBHOOKS_PER_PORTAL as u64,
+    ),
+    number(
         "defaultPageSize",
         "Entries in a page of a list when no limit is given.",
         limits::DEFAULT_PAGE_SIZE as u64,

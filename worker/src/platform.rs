@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use edgehooks_core::limits::{
     DEFAULT_DISABLE_AFTER_SECONDS, DEFAULT_RETENTION_DAYS, MAX_TOPICS_PER_WEBHOOK,
 };
+use edgehooks_core::service::portal::{is_accent_colour, is_frame_ancestor};
 use edgehooks_core::service::{Quotas, UrlPolicy};
 use worker::{Env, State};
 
@@ -173,4 +174,49 @@ pub(crate) fn previous_sealing_key(env: &Env) -> ApiResult<Option<[u8; 32]>> {
         .try_into()
         .map(Some)
         .map_err(|_| ApiError::previous_key_invalid())
+}
+
+/// How the portal looks and where it may be embedded, from the deployment's
+/// variables.
+pub(crate) struct PortalSettings {
+    /// `PORTAL_FRAME_ANCESTORS`: the origins that may frame the portal
+    /// (space-separated); malformed entries are left out and logged.
+    pub(crate) frame_ancestors: Vec<String>,
+    /// `PORTAL_TITLE`: the portal's title (at most 80 characters).
+    pub(crate) title: Option<String>,
+    /// `PORTAL_ACCENT`: its accent colour, `#rgb` or `#rrggbb`.
+    pub(crate) accent: Option<String>,
+}
+
+/// The longest `PORTAL_TITLE`, in characters.
+const MAX_PORTAL_TITLE_CHARS: usize = 80;
+
+/// Reads [`PortalSettings`]; anything malformed is left out (and logged).
+pub(crate) fn portal_settings(env: &Env) -> PortalSettings {
+    let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+    let frame_ancestors = var("PORTAL_FRAME_ANCESTORS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|origin| {
+            let ok = is_frame_ancestor(origin);
+            if !ok {
+                worker::console_error!("PORTAL_FRAME_ANCESTORS: {origin:?} is not an origin");
+            }
+            ok
+        })
+        .map(str::to_owned)
+        .collect();
+    let title = var("PORTAL_TITLE")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| {
+            !t.is_empty()
+                && t.chars().count() <= MAX_PORTAL_TITLE_CHARS
+                && !t.chars().any(char::is_control)
+        });
+    let accent = var("PORTAL_ACCENT").filter(|a| is_accent_colour(a));
+    PortalSettings {
+        frame_ancestors,
+        title,
+        accent,
+    }
 }

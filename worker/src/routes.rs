@@ -26,12 +26,18 @@ pub(crate) enum Route {
     ListKeys,
     DeleteKey,
     ResealSecrets,
+    CreatePortalSession,
 }
 
 /// Method, path pattern (OpenAPI syntax) and operation.
 pub(crate) const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/v1/openapi.json", Route::OpenApi),
     ("GET", "/v1/caches/{cache}/webhooks", Route::ListWebhooks),
+    (
+        "POST",
+        "/v1/caches/{cache}/portal-sessions",
+        Route::CreatePortalSession,
+    ),
     (
         "PUT",
         "/v1/caches/{cache}/webhooks/{name}",

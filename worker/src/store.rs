@@ -4,7 +4,8 @@
 //! KV keys: `webhook/{cache}/{name}` holds a webhook as listed (written by
 //! its object after every change; the object is the source of truth),
 //! `apikey/{token_id}` an API key, `streams/{token_id}/{cache}/{topic}` a
-//! topic an issued key has an event stream open on (expiring with it). Names hold no `/`, so the `/` between
+//! topic an issued key has an event stream open on (expiring with it),
+//! `portal/{token_id}` a portal session (expiring with it). Names hold no `/`, so the `/` between
 //! cache and name is unambiguous and the prefixes never overlap. A key is
 //! at most 512 bytes, and a name up to 128 characters may take 512 bytes of
 //! UTF-8 alone, so a name of more than [`VERBATIM_BYTES`] stands in its key
@@ -17,6 +18,7 @@ use std::borrow::Cow;
 
 use edgehooks_core::service::WebhookId;
 use edgehooks_core::service::access::KeyScope;
+use edgehooks_core::service::portal::PortalScope;
 use futures_util::future::try_join_all;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,18 @@ pub(crate) struct StoredKey {
     #[serde(flatten)]
     pub(crate) scope: KeyScope,
     pub(crate) description: String,
+    pub(crate) created_at: u64,
+}
+
+/// A portal session as stored: the digest of its token's secret, never the
+/// token.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredPortalSession {
+    pub(crate) token_id: String,
+    pub(crate) digest: String,
+    #[serde(flatten)]
+    pub(crate) scope: PortalScope,
     pub(crate) created_at: u64,
 }
 
@@ -101,6 +115,10 @@ struct ListedId {
 
 fn index_key(cache: &str, name: &str) -> String {
     format!("{}{}", index_prefix(cache), key_part(name))
+}
+
+fn portal_key(token_id: &str) -> String {
+    format!("portal/{token_id}")
 }
 
 fn api_key_key(token_id: &str) -> String {
@@ -238,6 +256,31 @@ impl Store {
         Ok(self
             .kv
             .put(&api_key_key(&key.token_id), text)?
+            .execute()
+            .await?)
+    }
+
+    /// The portal session of `token_id`, unless it expired from KV.
+    pub(crate) async fn portal_session(
+        &self,
+        token_id: &str,
+    ) -> ApiResult<Option<StoredPortalSession>> {
+        self.get_json(&portal_key(token_id)).await
+    }
+
+    /// Stores a portal session; KV forgets it `seconds` after (at least 60,
+    /// KV's shortest expiry), and the service refuses it from its
+    /// `expires_at` on either way.
+    pub(crate) async fn put_portal_session(
+        &self,
+        session: &StoredPortalSession,
+        seconds: u64,
+    ) -> ApiResult<()> {
+        let text = json_text(session, "writing state")?;
+        Ok(self
+            .kv
+            .put(&portal_key(&session.token_id), text)?
+            .expiration_ttl(seconds.max(60))
             .execute()
             .await?)
     }

@@ -11,6 +11,7 @@ use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::limits_doc;
+use crate::platform::PortalSettings;
 
 /// One file of the page.
 pub(crate) struct Asset {
@@ -78,6 +79,7 @@ pub(crate) const ASSETS: &[Asset] = &[
     ui_file!("details.js", JS),
     ui_file!("publish.js", JS),
     ui_file!("stream.js", JS),
+    ui_file!("portal.js", JS),
     Asset {
         path: "/ui/limits.js",
         content_type: JS,
@@ -87,11 +89,79 @@ pub(crate) const ASSETS: &[Asset] = &[
     ui_file!("vendor/eventsource-parser/errors.js", JS),
 ];
 
-/// Scripts, styles, images and API calls from this origin only; no frames,
-/// no plugins, no inline code.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+/// Scripts, styles, images and API calls from this origin only; no
+/// plugins, no inline code; then who may frame the page.
+const POLICY_BASE: &str = "default-src 'none'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
-     form-action 'none'; frame-ancestors 'none'";
+     form-action 'none'; frame-ancestors";
+
+/// Where the page opens for a portal session (the token follows in the
+/// fragment).
+pub(crate) const PORTAL_PATH: &str = "/portal";
+
+/// The page in portal mode: marked for the scripts, with the deployment's
+/// title and accent colour, framed only by `PORTAL_FRAME_ANCESTORS`.
+pub(crate) fn portal(req: &Request, settings: &PortalSettings) -> ApiResult<Response> {
+    if req.inner().method() != "GET" {
+        return Err(ApiError::method_not_allowed("GET"));
+    }
+    let title = escape_html(settings.title.as_deref().unwrap_or("Webhooks"));
+    let mut marks = String::from("<meta name=\"edgehooks-portal\" content=\"1\">\n");
+    if let Some(accent) = &settings.accent {
+        marks.push_str(&format!(
+            "  <meta name=\"edgehooks-accent\" content=\"{}\">\n",
+            escape_html(accent)
+        ));
+    }
+    let page = ASSETS[0]
+        .body()
+        .replacen(
+            "<title>edgehooks</title>",
+            &format!("<title>{title}</title>"),
+            1,
+        )
+        .replacen(
+            "<meta charset=\"utf-8\">\n",
+            &format!("<meta charset=\"utf-8\">\n  {marks}"),
+            1,
+        )
+        .replacen("> edgehooks</a>", &format!("> {title}</a>"), 1);
+    let ancestors = if settings.frame_ancestors.is_empty() {
+        "'none'".to_owned()
+    } else {
+        settings.frame_ancestors.join(" ")
+    };
+    let response = Response::ok(page)?;
+    let headers = response.headers();
+    headers.set("content-type", HTML)?;
+    headers.set("cache-control", "no-store")?;
+    headers.set(
+        "content-security-policy",
+        &format!("{POLICY_BASE} {ancestors}"),
+    )?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    if settings.frame_ancestors.is_empty() {
+        headers.set("x-frame-options", "DENY")?;
+    }
+    Ok(response)
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
 
 /// The index in `ASSETS` of the page's file at `path`, if there is one.
 pub(crate) fn asset(path: &str) -> Option<usize> {
@@ -119,7 +189,7 @@ pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
     headers.set("content-type", asset.content_type)?;
     headers.set("etag", etag)?;
     headers.set("cache-control", "no-cache")?;
-    headers.set("content-security-policy", CONTENT_SECURITY_POLICY)?;
+    headers.set("content-security-policy", &format!("{POLICY_BASE} 'none'"))?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "no-referrer")?;
     headers.set("x-frame-options", "DENY")?;
@@ -199,6 +269,10 @@ mod tests {
             ("maxRetryAfterSeconds", MAX_RETRY_AFTER_SECONDS),
             ("maxMessageBytes", as_u64(MAX_MESSAGE_BYTES)),
             ("maxCachesPerKey", as_u64(MAX_CACHES_PER_KEY)),
+            ("minPortalTtlSeconds", MIN_PORTAL_TTL_SECONDS),
+            ("maxPortalTtlSeconds", MAX_PORTAL_TTL_SECONDS),
+            ("defaultPortalTtlSeconds", DEFAULT_PORTAL_TTL_SECONDS),
+            ("maxWebhooksPerPortal", as_u64(MAX_WEBHOOKS_PER_PORTAL)),
             ("defaultPageSize", as_u64(DEFAULT_PAGE_SIZE)),
             ("maxPageSize", as_u64(MAX_PAGE_SIZE)),
             ("maxCustomHeaders", as_u64(MAX_CUSTOM_HEADERS)),

@@ -112,6 +112,8 @@ async function reported(ctx, action) {
  * after it was deleted.
  */
 export function webhookActions(ctx, webhook, { changed, deleted }) {
+  // A read-only portal session changes nothing.
+  if (ctx.portal?.readOnly) return [];
   const active = webhook.status.state === 'active';
   return [
     {

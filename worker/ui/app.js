@@ -5,6 +5,7 @@ import { renderDetails } from './details.js';
 import { clearErrors, field, fill, formError, h, showError } from './dom.js';
 import { renderForm } from './form.js';
 import { renderList } from './list.js';
+import { endPortal, inPortal, portalSession, startPortal } from './portal.js';
 import { parse, routes } from './routes.js';
 import { renderStream } from './stream.js';
 
@@ -83,6 +84,29 @@ function explain(err, cache) {
   return err;
 }
 
+/** What the portal shows without a session: its link ended or was used up. */
+function renderPortalEnded(notice) {
+  header.hidden = true;
+  fill(main,
+    h('section', { class: 'panel narrow' },
+      h('h1', { text: 'Session ended' }),
+      h('p', { role: 'alert', text: notice ?? 'This link has expired or was opened in another tab. Ask for a new link where you found it.' })));
+}
+
+/** The portal's header: the cache, and a way to end the session. */
+function renderPortalHeader(portal) {
+  fill(header,
+    h('span', { class: 'muted', text: portal.readOnly ? `${portal.cache} · read-only` : portal.cache }),
+    h('button', {
+      type: 'button',
+      onclick: () => {
+        endPortal();
+        renderPortalEnded('You ended this session.');
+      },
+    }, 'End session'));
+  header.hidden = false;
+}
+
 /** The header once signed in: the cache, a way to switch it, sign-out. */
 function renderHeader(cache) {
   const input = h('input', { id: 'switch-cache', value: cache, autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Cache' });
@@ -115,6 +139,20 @@ async function render() {
     else stop();
   };
   const route = parse(location.hash);
+  const portal = inPortal ? portalSession() : null;
+  if (inPortal) {
+    if (!portal) {
+      renderPortalEnded();
+      return;
+    }
+    // One cache; no topic streams; nothing to create or edit read-only.
+    const outside = !route || route.cache !== portal.cache || route.view === 'topic'
+      || (portal.readOnly && (route.view === 'create' || route.view === 'edit'));
+    if (outside) {
+      navigate(routes.list(portal.cache));
+      return;
+    }
+  }
   const cache = route?.cache ?? localStorage.getItem(LAST_CACHE) ?? 'default';
   if (!session.key) {
     renderSignIn(cache);
@@ -124,14 +162,17 @@ async function render() {
     navigate(routes.list(cache));
     return;
   }
-  localStorage.setItem(LAST_CACHE, cache);
-  renderHeader(cache);
+  if (portal) renderPortalHeader(portal);
+  else {
+    localStorage.setItem(LAST_CACHE, cache);
+    renderHeader(cache);
+  }
   // Each view renders into its own element: one still loading when the
   // address changes again fills an element no longer on the page.
   const view = h('div', { class: 'view' });
   fill(main, view);
-  const ctx = { cache, navigate, toast };
-  document.title = `${route.name ?? route.topic ?? cache} · edgehooks`;
+  const ctx = { cache, navigate, toast, portal };
+  document.title = `${route.name ?? route.topic ?? cache} · ${inPortal ? brand : 'edgehooks'}`;
   switch (route.view) {
     case 'list':
       await renderList(view, ctx);
@@ -159,8 +200,13 @@ window.addEventListener('hashchange', () => {
   if (location.hash.startsWith('#/') || location.hash === '') render();
 });
 window.addEventListener('edgehooks:unauthorized', () => {
-  session.signOut();
   stopView();
+  if (inPortal) {
+    endPortal();
+    renderPortalEnded();
+    return;
+  }
+  session.signOut();
   const route = parse(location.hash);
   renderSignIn(route?.cache ?? 'default', 'Your API key is no longer accepted. Sign in again.');
 });
@@ -171,4 +217,7 @@ document.addEventListener('click', (event) => {
   }
 });
 toastArea.hidden = true;
+// The portal's title, as the deployment set it.
+const brand = document.title;
+if (inPortal) startPortal(routes.list);
 render();

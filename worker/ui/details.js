@@ -59,7 +59,7 @@ export async function renderDetails(main, ctx, name) {
     h('div', { class: 'panels' },
       h('section', { class: 'panel', 'aria-labelledby': 'config-title' }, h('h2', { id: 'config-title', text: 'Configuration' }), config),
       h('section', { class: 'panel', 'aria-labelledby': 'stats-title' }, h('h2', { id: 'stats-title', text: 'Statistics' }), stats)),
-    publishBox(publishCtx, { topics: webhook.topics }),
+    ctx.portal ? null : publishBox(publishCtx, { topics: webhook.topics }),
     h('section', { class: 'panel', 'aria-labelledby': 'log-title' },
       h('div', { class: 'section-head' }, h('h2', { id: 'log-title', text: 'Attempt log' }), refreshed),
       logBody));
@@ -93,6 +93,7 @@ export async function renderDetails(main, ctx, name) {
 function actionBar(ctx, webhook, reload) {
   const name = webhook.id.webhookName;
   const actions = webhookActions(ctx, webhook, { changed: reload, deleted: () => ctx.navigate(routes.list(ctx.cache)) });
+  if (actions.length === 0) return h('div', { class: 'buttons actions' });
   const deletion = actions.pop();
   actions.push({ label: 'Replay undelivered', run: () => replayUndelivered(ctx, webhook) }, deletion);
   return h('div', { class: 'buttons actions' },
@@ -108,7 +109,7 @@ function configuration(ctx, w) {
   return pairs([
     // One chip a topic: a topic name may hold commas.
     ['Topics', h('ul', { class: 'chips' }, w.topics.map((topic) =>
-      h('li', {}, h('a', { href: routes.topic(ctx.cache, topic), title: `Watch ${topic}` }, topic))))],
+      h('li', {}, ctx.portal ? topic : h('a', { href: routes.topic(ctx.cache, topic), title: `Watch ${topic}` }, topic))))],
     ['Endpoint', h('span', { class: 'mono break', text: w.destination.postUrl })],
     ['Headers', staticHeaders(w.headers)],
     ['Scheme', SCHEMES[w.scheme] ?? w.scheme],

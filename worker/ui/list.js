@@ -11,13 +11,15 @@ import { routes } from './routes.js';
 export async function renderList(main, ctx) {
   const tableArea = h('div', { class: 'table-area', 'aria-busy': 'true' }, h('p', { class: 'muted', text: 'Loading webhooks…' }));
   const topicsList = h('datalist', { id: 'known-topics' });
+  const readOnly = ctx.portal?.readOnly;
   fill(main,
     h('div', { class: 'page-head' },
       h('h1', {}, 'Webhooks ', h('span', { class: 'muted', text: `in ${ctx.cache}` })),
-      h('a', { class: 'button primary', href: routes.create(ctx.cache) }, 'Create webhook')),
+      readOnly ? null : h('a', { class: 'button primary', href: routes.create(ctx.cache) }, 'Create webhook')),
     tableArea,
     topicsList,
-    h('div', { class: 'panels' },
+    // A portal session neither publishes nor watches topics.
+    ctx.portal ? null : h('div', { class: 'panels' },
       publishBox(ctx, { topicList: 'known-topics' }),
       watchTopic(ctx)));
 
@@ -35,7 +37,7 @@ export async function renderList(main, ctx) {
     if (webhooks.length === 0) {
       fill(tableArea, h('div', { class: 'empty' },
         h('p', { text: 'No webhooks in this cache yet.' }),
-        h('p', {}, h('a', { href: routes.create(ctx.cache) }, 'Create the first one'), ' to have messages on its topics POSTed to your endpoint.')));
+        readOnly ? null : h('p', {}, h('a', { href: routes.create(ctx.cache) }, 'Create the first one'), ' to have messages on its topics POSTed to your endpoint.')));
       return;
     }
     fill(tableArea, table(ctx, webhooks, load));
@@ -91,7 +93,7 @@ function actionsMenu(ctx, webhook, reload) {
     h('summary', { 'aria-label': `Actions for ${name}` }, 'Actions'),
     h('ul', { class: 'menu-items' },
       item('View details', () => ctx.navigate(routes.details(ctx.cache, name))),
-      item('Edit', () => ctx.navigate(routes.edit(ctx.cache, name))),
+      ctx.portal?.readOnly ? null : item('Edit', () => ctx.navigate(routes.edit(ctx.cache, name))),
       actions.map(({ label, run }) => item(label, run))));
   return menu;
 }

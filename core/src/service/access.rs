@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use super::error::{AccessError, NameKind, Needed, ScopeProblem, ValidationError};
 use super::fanout::PublishOrigin;
 use super::model::{validate_description, validate_name};
+use super::portal::{PORTAL_TOKEN_PREFIX, PortalScope};
 use crate::limits::{ALL_CACHES, MAX_CACHES_PER_KEY};
 use crate::secret::{Redacted, SecretString};
 
@@ -144,13 +145,23 @@ pub struct IssuedKey {
 /// Issues a key from 40 secure random bytes (8 for the token id, 32 for the
 /// secret).
 pub fn issue_api_key(random: &[u8; 40]) -> IssuedKey {
+    issue_key(API_KEY_PREFIX, random)
+}
+
+/// Issues a portal session's token (`ehp_<token id>_<secret>`) from 40
+/// secure random bytes, stored like an API key: token id and digest.
+pub fn issue_portal_token(random: &[u8; 40]) -> IssuedKey {
+    issue_key(PORTAL_TOKEN_PREFIX, random)
+}
+
+fn issue_key(prefix: &str, random: &[u8; 40]) -> IssuedKey {
     let token_id = format!(
         "{TOKEN_ID_PREFIX}{}",
         base16ct::lower::encode_string(&random[..8])
     );
     let secret = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(&random[8..]));
     IssuedKey {
-        key: SecretString::new(format!("{API_KEY_PREFIX}{token_id}_{}", secret.as_str())),
+        key: SecretString::new(format!("{prefix}{token_id}_{}", secret.as_str())),
         digest: secret_digest(&secret),
         token_id,
     }
@@ -195,9 +206,17 @@ const TOKEN_ID_HEX_DIGITS: usize = 16;
 
 /// Splits an `ehk_` key; anything malformed is [`AccessError::Unauthorized`].
 pub fn parse_api_key(key: &str) -> Result<PresentedKey<'_>, AccessError> {
-    let rest = key
-        .strip_prefix(API_KEY_PREFIX)
-        .ok_or(AccessError::Unauthorized)?;
+    parse_key(key, API_KEY_PREFIX)
+}
+
+/// Splits an `ehp_` portal session token; anything malformed is
+/// [`AccessError::Unauthorized`].
+pub fn parse_portal_token(token: &str) -> Result<PresentedKey<'_>, AccessError> {
+    parse_key(token, PORTAL_TOKEN_PREFIX)
+}
+
+fn parse_key<'a>(key: &'a str, prefix: &str) -> Result<PresentedKey<'a>, AccessError> {
+    let rest = key.strip_prefix(prefix).ok_or(AccessError::Unauthorized)?;
     let id_len = TOKEN_ID_PREFIX.len() + TOKEN_ID_HEX_DIGITS;
     let (token_id, secret) = (rest.get(..id_len), rest.get(id_len + 1..));
     match (token_id, secret) {
@@ -238,7 +257,8 @@ fn secret_digest(secret: &str) -> String {
     base16ct::lower::encode_string(&Sha256::digest(secret.as_bytes()))
 }
 
-/// Who is calling: the operator with the admin key, or an issued key.
+/// Who is calling: the operator with the admin key, an issued key, or a
+/// portal session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
     /// The admin key (a secret of the deployment): may do everything.
@@ -250,6 +270,13 @@ pub enum Caller {
         /// What it may do.
         scope: KeyScope,
     },
+    /// A portal session: the webhooks of one cache, nothing else.
+    Portal {
+        /// Its public id.
+        token_id: String,
+        /// What it covers.
+        scope: PortalScope,
+    },
 }
 
 impl Caller {
@@ -258,11 +285,18 @@ impl Caller {
         match self {
             Caller::Admin => Ok(()),
             Caller::Key { scope, .. } if scope.allows(cache, permission) => Ok(()),
-            Caller::Key { .. } => Err(AccessError::Forbidden(match permission {
-                Permission::Publish => Needed::Publish,
-                Permission::Subscribe => Needed::Subscribe,
-                Permission::Manage => Needed::Manage,
-            })),
+            Caller::Portal { scope, .. }
+                if permission == Permission::Manage && scope.cache == cache =>
+            {
+                Ok(())
+            }
+            Caller::Key { .. } | Caller::Portal { .. } => {
+                Err(AccessError::Forbidden(match permission {
+                    Permission::Publish => Needed::Publish,
+                    Permission::Subscribe => Needed::Subscribe,
+                    Permission::Manage => Needed::Manage,
+                }))
+            }
         }
     }
 
@@ -270,7 +304,49 @@ impl Caller {
     pub fn require_admin(&self) -> Result<(), AccessError> {
         match self {
             Caller::Admin => Ok(()),
-            Caller::Key { .. } => Err(AccessError::Forbidden(Needed::Admin)),
+            Caller::Key { .. } | Caller::Portal { .. } => {
+                Err(AccessError::Forbidden(Needed::Admin))
+            }
+        }
+    }
+
+    /// Allows a call on the webhook `name` of `cache`, one that `changes`
+    /// it (or reads its secret) or only reads it: `manage` on the cache,
+    /// and for a portal session, a session covering the webhook and, for a
+    /// change, not read-only.
+    pub fn authorize_webhook(
+        &self,
+        cache: &str,
+        name: &str,
+        changes: bool,
+    ) -> Result<(), AccessError> {
+        self.authorize(cache, Permission::Manage)?;
+        match self {
+            Caller::Portal { scope, .. } if !scope.covers(name) => {
+                Err(AccessError::Forbidden(Needed::Webhook))
+            }
+            Caller::Portal { scope, .. } if changes && scope.read_only => {
+                Err(AccessError::Forbidden(Needed::Change))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a listing of the cache's webhooks shows `name` to this
+    /// caller (a portal session sees only the webhooks it covers).
+    pub fn sees_webhook(&self, name: &str) -> bool {
+        match self {
+            Caller::Portal { scope, .. } => scope.covers(name),
+            Caller::Admin | Caller::Key { .. } => true,
+        }
+    }
+
+    /// Allows starting a portal session for `cache`: the admin key or a key
+    /// with `manage` there; never a portal session.
+    pub fn authorize_portal_sessions(&self, cache: &str) -> Result<(), AccessError> {
+        match self {
+            Caller::Portal { .. } => Err(AccessError::Forbidden(Needed::PortalSessions)),
+            Caller::Admin | Caller::Key { .. } => self.authorize(cache, Permission::Manage),
         }
     }
 
@@ -278,7 +354,7 @@ impl Caller {
     pub fn token_id(&self) -> &str {
         match self {
             Caller::Admin => OPERATOR_TOKEN_ID,
-            Caller::Key { token_id, .. } => token_id,
+            Caller::Key { token_id, .. } | Caller::Portal { token_id, .. } => token_id,
         }
     }
 
@@ -287,7 +363,7 @@ impl Caller {
     pub fn publish_origin(&self) -> PublishOrigin {
         match self {
             Caller::Admin => PublishOrigin::Operator,
-            Caller::Key { .. } => PublishOrigin::ExternalApi,
+            Caller::Key { .. } | Caller::Portal { .. } => PublishOrigin::ExternalApi,
         }
     }
 }
@@ -453,5 +529,66 @@ mod tests {
                 .code(),
             "invalid_name"
         );
+    }
+
+    fn portal(webhooks: &[&str], read_only: bool) -> Caller {
+        Caller::Portal {
+            token_id: "tok_0123456789abcdef".into(),
+            scope: PortalScope {
+                cache: "shop".into(),
+                webhooks: webhooks.iter().map(|w| String::from(*w)).collect(),
+                read_only,
+                expires_at: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn portal_sessions_manage_their_webhooks_only() {
+        let all = portal(&[], false);
+        assert_eq!(all.authorize("shop", Permission::Manage), Ok(()));
+        assert_eq!(all.authorize_webhook("shop", "any", true), Ok(()));
+        for permission in [Permission::Publish, Permission::Subscribe] {
+            assert!(all.authorize("shop", permission).is_err());
+        }
+        assert!(all.authorize("other", Permission::Manage).is_err());
+        assert!(all.authorize_webhook("other", "any", false).is_err());
+        assert_eq!(
+            all.require_admin(),
+            Err(AccessError::Forbidden(Needed::Admin))
+        );
+        assert_eq!(
+            all.authorize_portal_sessions("shop"),
+            Err(AccessError::Forbidden(Needed::PortalSessions))
+        );
+
+        let some = portal(&["a"], false);
+        assert!(some.sees_webhook("a") && !some.sees_webhook("b"));
+        assert_eq!(some.authorize_webhook("shop", "a", true), Ok(()));
+        assert_eq!(
+            some.authorize_webhook("shop", "b", false),
+            Err(AccessError::Forbidden(Needed::Webhook))
+        );
+
+        let reader = portal(&[], true);
+        assert_eq!(reader.authorize_webhook("shop", "a", false), Ok(()));
+        assert_eq!(
+            reader.authorize_webhook("shop", "a", true),
+            Err(AccessError::Forbidden(Needed::Change))
+        );
+        assert_eq!(Caller::Admin.authorize_portal_sessions("x"), Ok(()));
+        assert!(Caller::Admin.sees_webhook("b"));
+    }
+
+    #[test]
+    fn portal_tokens_are_not_api_keys() {
+        let issued = issue_portal_token(&[7; 40]);
+        let token = issued.key.expose();
+        assert!(token.starts_with("ehp_tok_"));
+        let presented = parse_portal_token(token).expect("a portal token");
+        assert!(presented.matches(&issued.digest));
+        assert_eq!(parse_api_key(token).unwrap_err(), AccessError::Unauthorized);
+        let key = issue_api_key(&[7; 40]);
+        assert!(parse_portal_token(key.key.expose()).is_err());
     }
 }

@@ -9,8 +9,9 @@ use crate::error::SecretProblem;
 use crate::limits::{
     ALL_CACHES, MAX_AUTH_FIELD_CHARS, MAX_CACHES_PER_KEY, MAX_CUSTOM_HEADERS, MAX_DELAY_SECONDS,
     MAX_DESCRIPTION_CHARS, MAX_GRACE_SECONDS, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES,
-    MAX_NAME_CHARS, MAX_RATE_PER_SECOND, MAX_RETRIES, MAX_TIMEOUT_MS, MAX_TOPICS_PER_WEBHOOK,
-    MAX_URL_BYTES, MIN_TIMEOUT_MS,
+    MAX_NAME_CHARS, MAX_PORTAL_TTL_SECONDS, MAX_RATE_PER_SECOND, MAX_RETRIES, MAX_TIMEOUT_MS,
+    MAX_TOPICS_PER_WEBHOOK, MAX_URL_BYTES, MAX_WEBHOOKS_PER_PORTAL, MIN_PORTAL_TTL_SECONDS,
+    MIN_TIMEOUT_MS,
 };
 
 /// A request that breaks one of the service's rules.
@@ -150,6 +151,10 @@ pub enum ScopeProblem {
     RepeatedCache,
     /// No permission, or one listed twice.
     Permissions,
+    /// A portal session's `ttlSeconds` out of range.
+    PortalTtl,
+    /// A portal session's `webhooks` empty, too long or repeating a name.
+    PortalWebhooks,
 }
 
 /// What is wrong with a webhook's `auth`.
@@ -210,6 +215,13 @@ pub enum Needed {
     Manage,
     /// The admin key (managing API keys).
     Admin,
+    /// A portal session that may change webhooks (this one only reads).
+    Change,
+    /// A portal session that covers the webhook (this one covers others).
+    Webhook,
+    /// The admin key or an API key with `manage`: a portal session cannot
+    /// start another.
+    PortalSessions,
 }
 
 impl ValidationError {
@@ -433,6 +445,14 @@ impl fmt::Display for ScopeProblem {
             ScopeProblem::Permissions => {
                 f.write_str("permissions: give any of publish, subscribe and manage, once each")
             }
+            ScopeProblem::PortalTtl => write!(
+                f,
+                "ttlSeconds: give {MIN_PORTAL_TTL_SECONDS} to {MAX_PORTAL_TTL_SECONDS} seconds"
+            ),
+            ScopeProblem::PortalWebhooks => write!(
+                f,
+                "webhooks: give 1 to {MAX_WEBHOOKS_PER_PORTAL} distinct webhook names, or leave it out for every webhook"
+            ),
         }
     }
 }
@@ -500,6 +520,11 @@ impl fmt::Display for Needed {
             Needed::Subscribe => "subscribing to topics in this cache",
             Needed::Manage => "managing webhooks in this cache",
             Needed::Admin => "managing API keys",
+            Needed::Change => {
+                "changing webhooks or reading secrets: the portal session is read-only"
+            }
+            Needed::Webhook => "this webhook: the portal session covers other webhooks",
+            Needed::PortalSessions => "starting portal sessions",
         })
     }
 }

@@ -17,6 +17,7 @@ mod health;
 mod idempotency;
 mod model;
 mod patch;
+pub mod portal;
 mod post_url;
 mod quota;
 mod retry;

@@ -4,20 +4,22 @@
 mod admin;
 mod keys;
 mod numbers;
+mod portal;
 mod topics;
 mod webhooks;
 
 use edgehooks_core::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use edgehooks_core::service::AccessError;
 use edgehooks_core::service::access::{
-    API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key,
+    API_KEY_PREFIX, Caller, admin_key_matches, bearer_token, parse_api_key, parse_portal_token,
 };
+use edgehooks_core::service::portal::PORTAL_TOKEN_PREFIX;
 use serde::de::DeserializeOwned;
 use worker::{Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{API_HEADERS, HSTS, parse_json, with_headers};
-use crate::platform::admin_key;
+use crate::platform::{admin_key, now_ms};
 use crate::routes::{Matched, Route, resolve};
 use crate::store::Store;
 
@@ -60,6 +62,9 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
     if let Some(index) = crate::ui::asset(&req.path()) {
         return crate::ui::respond(index, &req);
     }
+    if req.path() == crate::ui::PORTAL_PATH {
+        return crate::ui::portal(&req, &crate::platform::portal_settings(&env));
+    }
     // The method as sent: `Request::method` reads one it does not know
     // (`QUERY`, `get`) as GET.
     let matched = resolve(&req.inner().method(), &req.path())?;
@@ -94,6 +99,7 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
         Route::ListKeys => keys::list(call).await,
         Route::DeleteKey => keys::delete(call).await,
         Route::ResealSecrets => admin::reseal(call).await,
+        Route::CreatePortalSession => portal::create(call).await,
     }
 }
 
@@ -102,6 +108,18 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
 async fn authenticate(req: &Request, env: &Env, store: &Store) -> ApiResult<Caller> {
     let header = req.headers().get("authorization")?;
     let token = bearer_token(header.as_deref())?;
+    if token.starts_with(PORTAL_TOKEN_PREFIX) {
+        let presented = parse_portal_token(token)?;
+        let stored = store
+            .portal_session(presented.token_id)
+            .await?
+            .filter(|s| presented.matches(&s.digest) && !s.scope.expired(now_ms()))
+            .ok_or(AccessError::Unauthorized)?;
+        return Ok(Caller::Portal {
+            token_id: stored.token_id,
+            scope: stored.scope,
+        });
+    }
     if token.starts_with(API_KEY_PREFIX) {
         let presented = parse_api_key(token)?;
         let stored = store

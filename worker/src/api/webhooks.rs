@@ -23,12 +23,15 @@ fn managed_cache(call: &Call) -> ApiResult<String> {
     Ok(cache.to_owned())
 }
 
-/// The object of the path's webhook, once the caller may manage it.
-fn agent(call: &Call) -> ApiResult<AgentClient> {
-    let cache = managed_cache(call)?;
+/// The object of the path's webhook, once the caller may manage it: read
+/// it, or when the call `changes` it (or reads its secret), change it.
+fn agent(call: &Call, changes: bool) -> ApiResult<AgentClient> {
+    let cache = call.param("cache");
+    validate_name(cache, NameKind::Cache)?;
     let name = call.param("name");
     validate_name(name, NameKind::Webhook)?;
-    AgentClient::new(&call.env, &cache, name)
+    call.caller.authorize_webhook(cache, name, changes)?;
+    AgentClient::new(&call.env, cache, name)
 }
 
 /// Passes the call to the webhook's object: `method path` with the
@@ -41,7 +44,10 @@ async fn forward(
     params: &[(&str, &str)],
     with_body: bool,
 ) -> ApiResult<Response> {
-    let agent = agent(&call)?;
+    // Everything but reading is a change; reading the secret counts as one
+    // (a read-only portal session shows no credentials).
+    let changes = method != Method::Get || path == "/secret";
+    let agent = agent(&call, changes)?;
     let body = if with_body {
         Some(call.json_body().await?)
     } else {
@@ -70,6 +76,13 @@ pub(super) async fn list(call: Call) -> ApiResult<Response> {
     let limit = call.page_limit()?;
     let cursor = call.query("cursor")?;
     let mut page = call.store.list_webhooks(&cache, limit, cursor).await?;
+    // A portal session limited to some webhooks sees those only (a page
+    // may then hold fewer than `limit`; its cursor still goes on).
+    page.items.retain(|listed| {
+        listed["id"]["webhookName"]
+            .as_str()
+            .is_some_and(|name| call.caller.sees_webhook(name))
+    });
     page.items.iter_mut().for_each(with_topic_name);
     json_response(200, &json!({"webhooks": page.items, "cursor": page.cursor}))
 }
@@ -138,7 +151,7 @@ pub(super) async fn undelivered(call: Call) -> ApiResult<Response> {
 /// again: those waiting or given up, and with `"status": "all"` those
 /// delivered too.
 pub(super) async fn replay(mut call: Call) -> ApiResult<Response> {
-    let agent = agent(&call)?;
+    let agent = agent(&call, true)?;
     let window = ReplayWindow::from_body(&call.json_body().await?)?;
     let body = serde_json::to_vec(&window).map_err(|e| ApiError::internal("encoding replay", e))?;
     agent
