@@ -22,10 +22,13 @@ before(async () => {
     const n = (counts.get(path) ?? 0) + 1;
     counts.set(path, n);
     const answer = behaviours.get(path)?.(n, entry) ?? {};
-    const now = (open.get(path) ?? 0) + 1;
-    open.set(path, now);
-    peak.set(path, Math.max(peak.get(path) ?? 0, now));
+    open.set(path, (open.get(path) ?? 0) + 1);
     entry.closed.then(() => open.set(path, open.get(path) - 1));
+    // Counted a moment after it arrives: a connection the Worker closed
+    // just before opening this one may reach this process's event loop
+    // after it (seen on a loaded machine). A request the Worker really
+    // keeps open alongside lasts its whole timeout (1 s), so it counts.
+    setTimeout(() => peak.set(path, Math.max(peak.get(path) ?? 0, open.get(path))), 50);
     return answer;
   });
   worker = await startWorker(deployment);
