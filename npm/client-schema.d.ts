@@ -285,6 +285,20 @@ export interface Statistics {
   failingSince: number | null;
 }
 
+/** The counted attempts of one UTC hour (test events are not counted). Latency percentiles are read from a histogram of 24 bins spaced by a factor of about 1.6 from 1 ms to 60 s: each is the upper bound of its bin (never below the true value, at most about 1.6 times it; 60000 for anything over 50 s) */
+export interface HourStatistics {
+  /** Start of the hour, ms since the epoch */
+  hour: number;
+  /** Attempts answered 2xx */
+  delivered: number;
+  /** Failed attempts, retries included */
+  failed: number;
+  /** Median latency in ms; null for an hour without attempts */
+  p50Ms: number | null;
+  /** 95th percentile latency in ms; null for an hour without attempts */
+  p95Ms: number | null;
+}
+
 export interface Published {
   cache: string;
   topic: string;
@@ -385,7 +399,7 @@ export interface PortalSession {
 }
 
 /** A stable, machine-readable code: branch on it, not on the message. */
-export type ApiErrorCode = 'invalid_name' | 'invalid_url' | 'url_not_allowed' | 'invalid_timeout' | 'invalid_topics' | 'invalid_retry' | 'invalid_description' | 'invalid_secret' | 'invalid_scheme' | 'immutable_field' | 'invalid_scope' | 'invalid_grace_period' | 'invalid_rate' | 'invalid_ordering' | 'invalid_auth' | 'invalid_header_name' | 'invalid_headers' | 'payload_too_large' | 'invalid_idempotency_key' | 'idempotency_key_reused' | 'unauthorized' | 'forbidden' | 'reserved_topic' | 'not_found' | 'method_not_allowed' | 'invalid_json' | 'invalid_limit' | 'invalid_cursor' | 'invalid_filter' | 'invalid_replay' | 'already_exists' | 'quota_exceeded' | 'rate_limited' | 'not_configured' | 'invalid_request' | 'internal_error';
+export type ApiErrorCode = 'invalid_name' | 'invalid_url' | 'url_not_allowed' | 'invalid_timeout' | 'invalid_topics' | 'invalid_retry' | 'invalid_description' | 'invalid_secret' | 'invalid_scheme' | 'immutable_field' | 'invalid_scope' | 'invalid_grace_period' | 'invalid_rate' | 'invalid_ordering' | 'invalid_auth' | 'invalid_header_name' | 'invalid_headers' | 'payload_too_large' | 'invalid_idempotency_key' | 'idempotency_key_reused' | 'unauthorized' | 'forbidden' | 'reserved_topic' | 'not_found' | 'method_not_allowed' | 'invalid_json' | 'invalid_limit' | 'invalid_cursor' | 'invalid_filter' | 'invalid_replay' | 'invalid_hours' | 'already_exists' | 'quota_exceeded' | 'rate_limited' | 'not_configured' | 'invalid_request' | 'internal_error';
 
 /** What followed: delivered; retrying at `nextRetryAt` (the schedule's delay, or the receiver's `Retry-After` on 429/503 when longer, at most 24 h); dead_lettered or timed_out (kept for replay); gone (the endpoint answered 410: the webhook is disabled). Absent for test events */
 export type AttemptOutcome = 'delivered' | 'retrying' | 'dead_lettered' | 'timed_out' | 'gone';
@@ -577,6 +591,23 @@ export interface ListAttemptsResponse {
   cursor: string | null;
 }
 
+/** Query parameters of `getWebhookStatistics`. */
+export interface GetWebhookStatisticsQuery {
+  /**
+   * How many hours, ending with the current one
+   *
+   * 1 to 168.
+   *
+   * @default 168
+   */
+  hours?: number;
+}
+
+/** 200: One entry per hour, hours without attempts included (`getWebhookStatistics`). */
+export interface GetWebhookStatisticsResponse {
+  hours: HourStatistics[];
+}
+
 /** Query parameters of `listUndelivered`. */
 export interface ListUndeliveredQuery {
   /**
@@ -728,6 +759,8 @@ export interface Operations {
   testWebhook: { method: 'POST'; path: '/v1/caches/{cache}/webhooks/{name}/test'; query: never; body: never; response: TestWebhookResponse };
   /** The attempt log, newest first (at most the newest 1000, none older than the retention); `status`, `since` and `until` narrow it */
   listAttempts: { method: 'GET'; path: '/v1/caches/{cache}/webhooks/{name}/attempts'; query: ListAttemptsQuery; body: never; response: ListAttemptsResponse };
+  /** Attempts delivered and failed, and the median and 95th percentile latency, per UTC hour for the last `hours` hours (at most 168: 7 days), oldest first, ending with the current hour; test events are not counted */
+  getWebhookStatistics: { method: 'GET'; path: '/v1/caches/{cache}/webhooks/{name}/statistics'; query: GetWebhookStatisticsQuery; body: never; response: GetWebhookStatisticsResponse };
   /** The messages not delivered: waiting for an attempt or a retry, or given up (kept for replay until the retention removes them), oldest first */
   listUndelivered: { method: 'GET'; path: '/v1/caches/{cache}/webhooks/{name}/undelivered'; query: ListUndeliveredQuery; body: never; response: ListUndeliveredResponse };
   /** Send the messages of a window (by publish time) again: those waiting or given up (dead-lettered, timed out, gone, or held back while switched off), and with `status: all` those delivered too, while their bodies are kept (`RETENTION_DAYS`); fresh schedule, same webhook-id */

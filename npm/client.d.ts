@@ -135,6 +135,9 @@ export class EdgehooksClient {
   /** A page of the attempt log, newest first. */
   listAttempts(cache: string, name: string, options?: Api.ListAttemptsQuery & RequestOptions): Promise<Api.ListAttemptsResponse>;
 
+  /** Attempts delivered and failed, and latency percentiles, per UTC hour for the last `hours` (1 to 168, by default 168), oldest first. */
+  getWebhookStatistics(cache: string, name: string, options?: Api.GetWebhookStatisticsQuery & RequestOptions): Promise<Api.GetWebhookStatisticsResponse>;
+
   /** A page of the messages not delivered, oldest first. */
   listUndelivered(cache: string, name: string, options?: Api.ListUndeliveredQuery & RequestOptions): Promise<Api.ListUndeliveredResponse>;
 

@@ -14,7 +14,7 @@ use crate::body::{MAX_ANSWER_BYTES, read_capped};
 use crate::model::{
     Attempt, AttemptFilter, AttemptPage, CreatedKey, KeyInput, KeyPage, PortalSession,
     PortalSessionInput, Published, PutWebhookResponse, ReplayInput, Replayed, Resealed,
-    UndeliveredPage, Webhook, WebhookPage, WebhookSecret,
+    UndeliveredPage, Webhook, WebhookPage, WebhookSecret, WebhookStatistics,
 };
 
 /// How long a call may take unless told otherwise.
@@ -319,6 +319,23 @@ impl Client {
             "attempt page",
         )
         .await
+    }
+
+    /// Attempts delivered and failed, and latency percentiles, per UTC hour
+    /// for the last `hours` hours (1 to 168; by default 168), oldest first,
+    /// ending with the current hour (`getWebhookStatistics`).
+    pub async fn get_webhook_statistics(
+        &self,
+        cache: &str,
+        name: &str,
+        hours: Option<u32>,
+    ) -> Result<WebhookStatistics, Error> {
+        let mut url = self.webhook_url(cache, name, &["statistics"]);
+        if let Some(hours) = hours {
+            url.query_pairs_mut()
+                .append_pair("hours", &hours.to_string());
+        }
+        Self::call(self.request(Method::GET, url), "statistics").await
     }
 
     /// A page of the messages waiting for or given up by the webhook

@@ -14,9 +14,9 @@ pub use edgehooks_core::service::{DeliveryMode, DeliveryStats, Ordering, Webhook
 pub use edgehooks_core::{Envelope, Message};
 pub use error::Error;
 pub use model::{
-    Attempt, AttemptError, AttemptFilter, AttemptPage, CreatedKey, Destination, Key, KeyInput,
-    KeyPage, PortalSession, PortalSessionInput, Published, PutWebhookResponse, ReplayInput,
-    Replayed, Resealed, UndeliveredMessage, UndeliveredPage, Webhook, WebhookId, WebhookInput,
-    WebhookPage, WebhookSecret,
+    Attempt, AttemptError, AttemptFilter, AttemptPage, CreatedKey, Destination, HourStatistics,
+    Key, KeyInput, KeyPage, PortalSession, PortalSessionInput, Published, PutWebhookResponse,
+    ReplayInput, Replayed, Resealed, UndeliveredMessage, UndeliveredPage, Webhook, WebhookId,
+    WebhookInput, WebhookPage, WebhookSecret, WebhookStatistics,
 };
 pub use subscribe::TopicEvent;

@@ -313,6 +313,36 @@ pub struct AttemptPage {
     pub cursor: Option<String>,
 }
 
+/// One UTC hour of a webhook's statistics (test events are not counted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HourStatistics {
+    /// When the hour starts (ms since the epoch).
+    pub hour: u64,
+    /// Attempts answered with a 2xx.
+    pub delivered: u64,
+    /// Attempts that failed, retries included.
+    pub failed: u64,
+    /// The median latency in ms (the upper bound of its histogram bin);
+    /// `None` for an hour without attempts.
+    #[serde(rename = "p50Ms")]
+    pub p50_ms: Option<u64>,
+    /// The 95th percentile latency in ms (the upper bound of its histogram
+    /// bin); `None` for an hour without attempts.
+    #[serde(rename = "p95Ms")]
+    pub p95_ms: Option<u64>,
+}
+
+/// The answer to
+/// [`get_webhook_statistics`](crate::Client::get_webhook_statistics): one
+/// entry per hour, oldest first, ending with the current hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WebhookStatistics {
+    /// The hours, hours without attempts included.
+    pub hours: Vec<HourStatistics>,
+}
+
 /// A page of undelivered messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]

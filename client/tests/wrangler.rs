@@ -391,6 +391,28 @@ async fn client_against_wrangler_dev() -> Result<(), Error> {
             .await?;
         assert!(page.attempts.is_empty(), "{filter:?}");
     }
+    let hourly = client
+        .get_webhook_statistics("shop", "hook 0", Some(3))
+        .await?;
+    assert_eq!(hourly.hours.len(), 3);
+    assert!(
+        hourly
+            .hours
+            .windows(2)
+            .all(|w| w[1].hour == w[0].hour + 3_600_000)
+    );
+    let week = client
+        .get_webhook_statistics("shop", "hook 0", None)
+        .await?;
+    assert_eq!(week.hours.len(), 168);
+    let refused = client
+        .get_webhook_statistics("shop", "hook 0", Some(169))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), refused.status()),
+        ("invalid_hours", Some(400))
+    );
     let _undelivered: Vec<_> = client
         .iter_undelivered("shop", "hook 0")
         .try_collect()

@@ -107,6 +107,11 @@ export class EdgehooksClient {
     return this.#call('GET', `${webhookPath(cache, name)}/attempts`, { query: { limit, cursor, status, since, until }, signal });
   }
 
+  getWebhookStatistics(cache, name, options = {}) {
+    const { hours, signal } = options;
+    return this.#call('GET', `${webhookPath(cache, name)}/statistics`, { query: { hours }, signal });
+  }
+
   listUndelivered(cache, name, options = {}) {
     const { limit, cursor, signal } = options;
     return this.#call('GET', `${webhookPath(cache, name)}/undelivered`, { query: { limit, cursor }, signal });

@@ -80,6 +80,7 @@ const calls = {
   rotateWebhookSecret: (c) => c.rotateWebhookSecret('my cache', 'a/b?c#d%e é', { graceSeconds: 60 }),
   testWebhook: (c) => c.testWebhook('my cache', 'a/b?c#d%e é'),
   listAttempts: (c) => c.listAttempts('my cache', 'a/b?c#d%e é', { status: 'failed', since: 1, until: 2, limit: 3 }),
+  getWebhookStatistics: (c) => c.getWebhookStatistics('my cache', 'a/b?c#d%e é', { hours: 24 }),
   listUndelivered: (c) => c.listUndelivered('my cache', 'a/b?c#d%e é', { limit: 2 }),
   replayWebhook: (c) => c.replayWebhook('my cache', 'a/b?c#d%e é', { since: 1, status: 'all' }),
   publish: (c) => c.publish('my cache', 'tópico ✓', 'hello'),

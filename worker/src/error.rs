@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use edgehooks_core::SecretProblem;
 use edgehooks_core::limits::MAX_PAGE_SIZE;
+use edgehooks_core::service::hourly::KEPT_HOURS;
 use edgehooks_core::service::{AccessError, IdempotencyError, QuotaError, ValidationError};
 use serde_json::json;
 use worker::Response;
@@ -33,6 +34,7 @@ pub(crate) const OWN_CODES: &[&str] = &[
     "invalid_cursor",
     "invalid_filter",
     "invalid_replay",
+    "invalid_hours",
     "already_exists",
     "rate_limited",
     "not_configured",
@@ -148,6 +150,15 @@ impl ApiError {
     /// A request between the Worker's own parts that lacks what it needs.
     pub(crate) fn invalid_request(what: &'static str) -> Self {
         ApiError::new(400, "invalid_request", what)
+    }
+
+    /// An `hours` query parameter out of range.
+    pub(crate) fn invalid_hours() -> Self {
+        ApiError::new(
+            400,
+            "invalid_hours",
+            format!("hours must be 1 to {KEPT_HOURS}"),
+        )
     }
 
     /// A `limit` query parameter out of range.

@@ -17,6 +17,7 @@ pub(crate) fn response() -> ApiResult<Response> {
 
 #[cfg(test)]
 mod tests {
+    use edgehooks_core::service::hourly::{KEPT_HOURS, LATENCY_BINS};
     use serde_json::Value;
 
     use super::DOCUMENT;
@@ -296,6 +297,10 @@ mod tests {
         ("since", "maximum", Fixed(u64::MAX)),
         ("until", "minimum", Fixed(0)),
         ("until", "maximum", Fixed(u64::MAX)),
+        // Hours of statistics: as many as are kept, by default all.
+        ("hours", "minimum", Fixed(1)),
+        ("hours", "maximum", Fixed(KEPT_HOURS as u64)),
+        ("hours", "default", Fixed(KEPT_HOURS as u64)),
     ];
 
     /// The keywords of JSON Schema that bound a value.
@@ -452,6 +457,20 @@ mod tests {
         assert!(
             publish.as_str().is_some_and(|s| s.contains(&size)),
             "{publish}"
+        );
+        let statistics = &doc["paths"]["/v1/caches/{cache}/webhooks/{name}/statistics"]["get"];
+        let kept = format!("at most {KEPT_HOURS}");
+        assert!(
+            statistics["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains(&kept)),
+            "{statistics}"
+        );
+        let bins = &doc["components"]["schemas"]["HourStatistics"]["description"];
+        let described = format!("{LATENCY_BINS} bins");
+        assert!(
+            bins.as_str().is_some_and(|s| s.contains(&described)),
+            "{bins}"
         );
         let outcome =
             &doc["components"]["schemas"]["Attempt"]["properties"]["outcome"]["description"];

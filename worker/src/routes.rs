@@ -18,6 +18,7 @@ pub(crate) enum Route {
     RotateSecret,
     TestWebhook,
     ListAttempts,
+    GetWebhookStatistics,
     ListUndelivered,
     Replay,
     Publish,
@@ -77,6 +78,11 @@ pub(crate) const ROUTES: &[(&str, &str, Route)] = &[
         "GET",
         "/v1/caches/{cache}/webhooks/{name}/attempts",
         Route::ListAttempts,
+    ),
+    (
+        "GET",
+        "/v1/caches/{cache}/webhooks/{name}/statistics",
+        Route::GetWebhookStatistics,
     ),
     (
         "GET",

@@ -77,6 +77,7 @@ pub(crate) const ASSETS: &[Asset] = &[
     ui_file!("list.js", JS),
     ui_file!("form.js", JS),
     ui_file!("details.js", JS),
+    ui_file!("charts.js", JS),
     ui_file!("publish.js", JS),
     ui_file!("stream.js", JS),
     ui_file!("portal.js", JS),

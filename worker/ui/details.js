@@ -3,6 +3,7 @@
 
 import { replayUndelivered, webhookActions } from './actions.js';
 import { call, paths } from './api.js';
+import { renderCharts } from './charts.js';
 import { attemptError, backToList, fill, h, labelledCell as cell, retryText, SCHEMES, statusBadge, time } from './dom.js';
 import { publishBox } from './publish.js';
 import { routes } from './routes.js';
@@ -11,6 +12,11 @@ import { routes } from './routes.js';
 const REFRESH_MS = 2000;
 /** How many attempts the log shows. */
 const LOG_LIMIT = 50;
+/**
+ * The hourly statistics are read again when the attempt counters changed,
+ * and at least this often (a new hour starts).
+ */
+const CHARTS_REFRESH_MS = 30_000;
 
 /**
  * Renders the details of `name` into `main`; returns the function that
@@ -31,10 +37,22 @@ export async function renderDetails(main, ctx, name) {
   const stats = h('dl', { class: 'stats' });
   const logBody = h('div', { class: 'log', 'aria-live': 'off' });
   const refreshed = h('span', { class: 'muted live', role: 'status' });
+  const charts = h('div', { class: 'chart-area' }, h('p', { class: 'muted', text: 'Loading…' }));
   const show = (w) => {
-    fill(head, h('h1', {}, w.id.webhookName, ' ', statusBadge(w.status)), actionBar(ctx, w, reload));
+    fill(head, h('h1', {}, w.id.webhookName, ' ', statusBadge(w.status, w.statistics?.failingSince)), actionBar(ctx, w, reload));
     fill(config, ...configuration(ctx, w));
     if (w.statistics) fill(stats, ...statistics(w.statistics));
+  };
+  // The counters the charts were drawn for, and when.
+  let chartsFor = null;
+  let chartsAt = 0;
+  const refreshCharts = async (w) => {
+    const counted = w?.statistics ? `${w.statistics.delivered}/${w.statistics.failed}` : chartsFor;
+    if (chartsFor !== null && counted === chartsFor && Date.now() - chartsAt < CHARTS_REFRESH_MS) return;
+    const answer = await call('GET', `${paths.webhook(ctx.cache, name)}/statistics`);
+    chartsFor = counted;
+    chartsAt = Date.now();
+    renderCharts(charts, answer);
   };
   let lastLog = '';
   const refreshLog = async () => {
@@ -46,8 +64,13 @@ export async function renderDetails(main, ctx, name) {
     }
   };
   const refresh = async (withWebhook) => {
-    if (withWebhook) show(await call('GET', paths.webhook(ctx.cache, name)));
+    let current = webhook;
+    if (withWebhook) {
+      current = await call('GET', paths.webhook(ctx.cache, name));
+      show(current);
+    }
     await refreshLog();
+    await refreshCharts(current);
     fill(refreshed, 'Live · updated ', new Date().toLocaleTimeString());
   };
   const reload = () => refresh(true);
@@ -59,6 +82,7 @@ export async function renderDetails(main, ctx, name) {
     h('div', { class: 'panels' },
       h('section', { class: 'panel', 'aria-labelledby': 'config-title' }, h('h2', { id: 'config-title', text: 'Configuration' }), config),
       h('section', { class: 'panel', 'aria-labelledby': 'stats-title' }, h('h2', { id: 'stats-title', text: 'Statistics' }), stats)),
+    h('section', { class: 'panel', 'aria-labelledby': 'charts-title' }, h('h2', { id: 'charts-title', text: 'Deliveries in the last 7 days' }), charts),
     ctx.portal ? null : publishBox(publishCtx, { topics: webhook.topics }),
     h('section', { class: 'panel', 'aria-labelledby': 'log-title' },
       h('div', { class: 'section-head' }, h('h2', { id: 'log-title', text: 'Attempt log' }), refreshed),

@@ -22,6 +22,24 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * Creates the SVG element `<tag>` with `attrs` (presentation attributes and
+ * `class`; `text` sets its text) and `children`: drawn with DOM calls, so
+ * the page's policy against inline styles holds.
+ */
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') el.textContent = value;
+    else el.setAttribute(name, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
@@ -66,12 +84,16 @@ export const SCHEMES = {
   commenda: 'Commenda',
 };
 
-/** The status of a webhook as a badge; a disabled one says why. */
-export function statusBadge(status) {
+/**
+ * The status of a webhook as a badge; a disabled one says why, and since
+ * when its deliveries failed when `failingSince` (ms) is known.
+ */
+export function statusBadge(status, failingSince) {
   const label = { active: 'Active', inactive: 'Inactive', disabled: 'Disabled' }[status.state] ?? status.state;
+  const since = typeof failingSince === 'number' ? [' (failing since ', time(failingSince), ')'] : [];
   return h('span', { class: 'status' },
     h('span', { class: `badge badge-${status.state}`, text: label }),
-    status.state === 'disabled' ? h('span', { class: 'reason', text: status.reason }) : null);
+    status.state === 'disabled' ? h('span', { class: 'reason' }, status.reason, ...since) : null);
 }
 
 /** `seconds` in its largest whole unit: `5 s`, `5 min`, `2 h`. */

@@ -57,13 +57,16 @@ impl DeliveryStats {
     }
 
     /// The reason to disable the webhook at `now_ms`, if it has failed for
-    /// at least `disable_after_seconds` without a success in between.
+    /// at least `disable_after_seconds` without a success in between. It
+    /// states durations only: when the failures began is
+    /// [`failing_since`](Self::failing_since), for clients to show in their
+    /// reader's time.
     pub fn disable_reason(&self, now_ms: u64, disable_after_seconds: u64) -> Option<String> {
         let since = self.failing_since?;
         let failing_ms = now_ms.saturating_sub(since);
         (failing_ms >= disable_after_seconds.saturating_mul(1000)).then(|| {
             format!(
-                "every delivery failed for {} s (since {since} ms), at least {disable_after_seconds} s without a success",
+                "every delivery failed for {} s, at least {disable_after_seconds} s without a success",
                 failing_ms / 1000
             )
         })
@@ -81,7 +84,10 @@ mod tests {
         stats.record_attempt(false, 2_000);
         assert_eq!(stats.failing_since, Some(1_000));
         assert_eq!(stats.disable_reason(5_000, 10), None);
-        assert!(stats.disable_reason(11_000, 10).is_some());
+        assert_eq!(
+            stats.disable_reason(11_000, 10).as_deref(),
+            Some("every delivery failed for 10 s, at least 10 s without a success")
+        );
         stats.record_attempt(true, 12_000);
         assert_eq!(stats.failing_since, None);
         assert_eq!(stats.disable_reason(100_000, 10), None);

@@ -1,6 +1,7 @@
 //! The service's model and rules: what a webhook is and how it is checked,
 //! changed and rotated; who may call the API; how a message fans out; how an
-//! attempt is judged and what follows it; when an endpoint is disabled.
+//! attempt is judged and what follows it; when an endpoint is disabled;
+//! delivery statistics per hour.
 //!
 //! The edgehooks Worker is built on these, and so is anything else that
 //! runs the service's rules (the native [`Sender`](crate::Sender) follows
@@ -14,6 +15,7 @@ mod error;
 mod fanout;
 mod followup;
 mod health;
+pub mod hourly;
 mod idempotency;
 mod model;
 mod patch;
@@ -38,6 +40,7 @@ pub use error::{
 pub use fanout::{FanOut, PublishOrigin, message_id, plan_fan_out};
 pub use followup::{GONE_REASON, NextStep, next_step, parse_retry_after};
 pub use health::DeliveryStats;
+pub use hourly::{HourBucket, HourSummary, LatencyHistogram};
 pub use idempotency::{
     IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyError, Repeat,
     idempotency_key_expired, repeat_of, request_fingerprint, validate_idempotency_key,

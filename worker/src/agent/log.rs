@@ -7,8 +7,13 @@
 //! entries, the counters are also kept in `meta` (`counters`), so they
 //! outlive the log. A cursor is `attempt/` and the twelve digits of the
 //! last `n` of a page.
+//!
+//! Table `hourly` (`hour`: the start of a UTC hour in ms, `bucket`: that
+//! hour's counts and latency histogram, an [`HourBucket`]): the counted
+//! attempts of the last 168 hours; older hours go when a new one starts.
 
-use edgehooks_core::service::DeliveryStats;
+use edgehooks_core::service::hourly::{HOUR_MS, hour_series, hour_start, oldest_kept_hour};
+use edgehooks_core::service::{DeliveryStats, HourBucket, HourSummary};
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
@@ -30,6 +35,12 @@ pub(crate) struct AttemptPage {
     pub(crate) cursor: Option<String>,
 }
 
+/// The statistics of the last hours, oldest first, as the API shows them.
+#[derive(Serialize)]
+struct HourlyStatistics {
+    hours: Vec<HourSummary>,
+}
+
 /// The counters as of log entry `n`, kept apart from the log.
 #[derive(Serialize, Deserialize)]
 struct Counters {
@@ -41,6 +52,10 @@ pub(super) fn create_tables(sql: &Sql) -> ApiResult<()> {
     sql.exec(
         "CREATE TABLE IF NOT EXISTS attempts \
          (n INTEGER PRIMARY KEY, record TEXT NOT NULL, stats TEXT NOT NULL)",
+        vec![],
+    )?;
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS hourly (hour INTEGER PRIMARY KEY, bucket TEXT NOT NULL)",
         vec![],
     )
     .map(drop)
@@ -83,6 +98,7 @@ pub(super) fn append(
     let mut stats = agent.stats.borrow_mut();
     if counted {
         stats.record_attempt(record.delivered, record.sent_at);
+        count_in_hour(agent, record)?;
         if let Some(error) = record.error.as_ref().filter(|_| !record.delivered) {
             let error = json_text(error, "writing attempt")?;
             outbox::note_error(agent, &record.topic, record.topic_sequence_number, error)?;
@@ -103,6 +119,69 @@ pub(super) fn append(
             .exec("DELETE FROM attempts WHERE n = ?", vec![int(n - KEPT)])?;
     }
     Ok(stats.clone())
+}
+
+/// Counts `record` in the statistics of the hour it was sent in. The
+/// newest hour is kept in memory too; when a later one starts, the hours
+/// before the kept window are removed.
+fn count_in_hour(agent: &Agent, record: &AttemptRecord) -> ApiResult<()> {
+    let hour = hour_start(record.sent_at);
+    let newest = *agent.hour.borrow();
+    let mut bucket = match newest {
+        Some(bucket) if bucket.hour == hour => bucket,
+        _ => stored_hour(&agent.sql, hour)?.unwrap_or_else(|| HourBucket::for_time(hour)),
+    };
+    let later = newest.is_none_or(|newest| hour > newest.hour);
+    if later {
+        agent.sql.exec(
+            "DELETE FROM hourly WHERE hour < ?",
+            vec![int(oldest_kept_hour(hour))],
+        )?;
+    }
+    bucket.record(record.delivered, record.latency_ms);
+    agent.sql.exec(
+        "INSERT INTO hourly (hour, bucket) VALUES (?, ?) \
+         ON CONFLICT (hour) DO UPDATE SET bucket = excluded.bucket",
+        vec![int(hour), json_text(&bucket, "writing statistics")?.into()],
+    )?;
+    if later || newest.is_some_and(|newest| newest.hour == hour) {
+        *agent.hour.borrow_mut() = Some(bucket);
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct StoredHour {
+    bucket: String,
+}
+
+fn read_hour(row: &StoredHour) -> ApiResult<HourBucket> {
+    serde_json::from_str(&row.bucket).map_err(|e| ApiError::internal("reading statistics", e))
+}
+
+/// The stored statistics of the hour starting at `hour`, if it has any.
+fn stored_hour(sql: &Sql, hour: u64) -> ApiResult<Option<HourBucket>> {
+    let rows: Vec<StoredHour> =
+        sql.rows("SELECT bucket FROM hourly WHERE hour = ?", vec![int(hour)])?;
+    rows.first().map(read_hour).transpose()
+}
+
+/// `GET .../statistics`: the last `hours` hours up to the one `now` is
+/// in, oldest first, one entry per hour (zeros for those without
+/// attempts).
+pub(super) fn hourly(sql: &Sql, now: u64, hours: u32) -> ApiResult<Response> {
+    let since = hour_start(now).saturating_sub(u64::from(hours.saturating_sub(1)) * HOUR_MS);
+    let rows: Vec<StoredHour> = sql.rows(
+        "SELECT bucket FROM hourly WHERE hour >= ? ORDER BY hour",
+        vec![int(since)],
+    )?;
+    let kept = rows.iter().map(read_hour).collect::<ApiResult<Vec<_>>>()?;
+    json_response(
+        200,
+        &HourlyStatistics {
+            hours: hour_series(&kept, now, hours),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -193,9 +272,11 @@ pub(super) fn oldest(sql: &Sql) -> ApiResult<Option<u64>> {
     Ok(rows.first().and_then(|row| row.first()).map(as_u64))
 }
 
-/// Forgets every attempt and counter (the webhook is gone).
+/// Forgets every attempt, counter and hour (the webhook is gone).
 pub(super) fn clear(agent: &Agent) -> ApiResult<()> {
     agent.sql.exec("DELETE FROM attempts", vec![])?;
+    agent.sql.exec("DELETE FROM hourly", vec![])?;
+    *agent.hour.borrow_mut() = None;
     agent.sql.delete_meta("counters")?;
     agent.last_logged.set(0);
     *agent.stats.borrow_mut() = DeliveryStats::default();

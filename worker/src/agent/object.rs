@@ -5,12 +5,14 @@
 //! SQLite tables: `meta` (`webhook`: the stored webhook; `lineage`: the
 //! last generation and revision given, kept across deletes; `sync`: topic
 //! and index updates still to make; `paused_until`; `counters`;
-//! `outbox_version`), `outbox`, `delivered`, `received` and `attempts`
-//! (see `outbox` and `log`).
+//! `outbox_version`), `outbox`, `delivered`, `received`, `attempts` and
+//! `hourly` (see `outbox` and `log`).
 
 use std::rc::Rc;
 
 use worker::{DurableObject, Env, Method, Request, Response, Result, State, durable_object};
+
+use edgehooks_core::service::hourly::validate_hours;
 
 use super::client::AttemptFilter;
 use super::state::{Agent, StoredWebhook};
@@ -42,8 +44,9 @@ impl DurableObject for WebhookAgent {
     /// The management operations (`PUT`, `PATCH`, `GET`, `DELETE
     /// /webhook`, `GET /secret`, `POST /secret/rotate`, `POST /test`,
     /// `GET /attempts?limit=&cursor=&status=&since=&until=`,
-    /// `GET /undelivered?limit=&cursor=`, `POST /requeue` with a
-    /// `ReplayWindow`, `POST /reseal`), each answered as the API answers it, and the
+    /// `GET /statistics?hours=`, `GET /undelivered?limit=&cursor=`,
+    /// `POST /requeue` with a `ReplayWindow`, `POST /reseal`), each
+    /// answered as the API answers it, and the
     /// delivery operations `POST /enqueue` (hand-offs from a topic) and
     /// `POST /deliver` (a sync delivery). Every call names the webhook:
     /// `?cache=&name=`.
@@ -117,6 +120,14 @@ impl WebhookAgent {
                 let filter = AttemptFilter::from_query(|name| query(&req, name))?;
                 agent.existing()?;
                 log::page(&agent.sql, limit.unwrap_or(50), cursor.as_deref(), &filter)
+            }
+            (Method::Get, "/statistics") => {
+                let hours = query(&req, "hours")?
+                    .and_then(|h| h.parse().ok())
+                    .and_then(validate_hours)
+                    .ok_or_else(ApiError::invalid_hours)?;
+                agent.existing()?;
+                log::hourly(&agent.sql, now_ms(), hours)
             }
             (Method::Get, "/undelivered") => {
                 let limit = query(&req, "limit")?.and_then(|l| l.parse().ok());

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use edgehooks_core::Message;
-use edgehooks_core::service::{DeliveryStats, UrlPolicy, WebhookConfig};
+use edgehooks_core::service::{DeliveryStats, HourBucket, UrlPolicy, WebhookConfig};
 use serde::{Deserialize, Serialize};
 use worker::{Env, State};
 
@@ -156,6 +156,9 @@ pub(crate) struct Agent {
     pub(super) stats: RefCell<DeliveryStats>,
     /// The number of the newest attempt in the log.
     pub(super) last_logged: Cell<u64>,
+    /// The statistics of the newest hour counted, as stored (read at the
+    /// first attempt counted by this instance).
+    pub(super) hour: RefCell<Option<HourBucket>>,
     /// Per topic, the highest sequence number taken (read once per topic).
     pub(super) received: RefCell<BTreeMap<String, u64>>,
     /// The signer of the current secrets, while they stay the same.
@@ -197,6 +200,7 @@ impl Agent {
             again: Cell::new(false),
             stats: RefCell::new(DeliveryStats::default()),
             last_logged: Cell::new(0),
+            hour: RefCell::new(None),
             received: RefCell::new(BTreeMap::new()),
             signer: RefCell::new(None),
             next_sweep: Cell::new(0),

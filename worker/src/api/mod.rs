@@ -91,6 +91,7 @@ async fn dispatch(req: Request, env: Env) -> ApiResult<Response> {
         Route::RotateSecret => webhooks::rotate(call).await,
         Route::TestWebhook => webhooks::test(call).await,
         Route::ListAttempts => webhooks::attempts(call).await,
+        Route::GetWebhookStatistics => webhooks::statistics(call).await,
         Route::ListUndelivered => webhooks::undelivered(call).await,
         Route::Replay => webhooks::replay(call).await,
         Route::Publish => topics::publish(call).await,

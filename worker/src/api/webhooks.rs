@@ -3,6 +3,7 @@
 //! listing reads the KV index.
 
 use edgehooks_core::service::access::Permission;
+use edgehooks_core::service::hourly::{KEPT_HOURS, validate_hours};
 use edgehooks_core::service::{NameKind, validate_name};
 use serde_json::json;
 use worker::{Method, Response};
@@ -128,6 +129,28 @@ pub(super) async fn attempts(call: Call) -> ApiResult<Response> {
     }
     params.extend(filter.iter().map(|(name, value)| (*name, value.as_str())));
     forward(call, Method::Get, "/attempts", &params, false).await
+}
+
+/// `GET .../statistics`: delivered and failed attempts and latency
+/// percentiles per hour, for the last `hours` (1 to 168, by default 168).
+pub(super) async fn statistics(call: Call) -> ApiResult<Response> {
+    let hours = match call.query("hours")? {
+        None => KEPT_HOURS,
+        Some(value) => value
+            .parse()
+            .ok()
+            .and_then(validate_hours)
+            .ok_or_else(ApiError::invalid_hours)?,
+    };
+    let hours = hours.to_string();
+    forward(
+        call,
+        Method::Get,
+        "/statistics",
+        &[("hours", &hours)],
+        false,
+    )
+    .await
 }
 
 /// `GET .../undelivered`: the messages waiting or given up, oldest first,
