@@ -9,7 +9,9 @@ use core::fmt;
 use std::collections::BTreeMap;
 
 use edgehooks_core::service::access::Permission;
-use edgehooks_core::service::{DeliveryMode, DeliveryStats, Ordering, WebhookStatus};
+use edgehooks_core::service::{
+    DeliveryMode, DeliveryStats, HourSummary as HourStatistics, Ordering, WebhookStatus,
+};
 use serde::{Deserialize, Serialize};
 
 /// A webhook's address: its cache and name.
@@ -311,26 +313,6 @@ pub struct AttemptPage {
     pub attempts: Vec<Attempt>,
     /// The next page's cursor; `None` after the last.
     pub cursor: Option<String>,
-}
-
-/// One UTC hour of a webhook's statistics (test events are not counted).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HourStatistics {
-    /// When the hour starts (ms since the epoch).
-    pub hour: u64,
-    /// Attempts answered with a 2xx.
-    pub delivered: u64,
-    /// Attempts that failed, retries included.
-    pub failed: u64,
-    /// The median latency in ms (the upper bound of its histogram bin);
-    /// `None` for an hour without attempts.
-    #[serde(rename = "p50Ms")]
-    pub p50_ms: Option<u64>,
-    /// The 95th percentile latency in ms (the upper bound of its histogram
-    /// bin); `None` for an hour without attempts.
-    #[serde(rename = "p95Ms")]
-    pub p95_ms: Option<u64>,
 }
 
 /// The answer to

@@ -7,15 +7,9 @@
 // Screenshots go to tests/e2e/artifacts/ (or $EDGEHOOKS_ARTIFACTS).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { assertDocumented, assertSchema, client, eventually, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { join } from 'node:path';
+import { assertDocumented, assertSchema, client, eventually, newDeployment, startReceiver, startWorker, artifacts, launchChromium } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(here, 'artifacts');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const HOUR_MS = 3_600_000;
 
 /** What the receiver does: delivered after 30 ms, failed (500) after 400 ms. */
@@ -34,8 +28,6 @@ const problems = [];
 const elsewhere = [];
 
 before(async () => {
-  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
-  mkdirSync(artifacts, { recursive: true });
   // A webhook failing for 2 s without a success is disabled.
   deployment = newDeployment({ AUTO_DISABLE_AFTER_SECONDS: '2' });
   worker = await startWorker(deployment);
@@ -172,11 +164,7 @@ function shown() {
 const latencyText = (ms) => (ms < 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
 test('the details page charts the hours and lists them for screen readers', async () => {
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
   page = await context.newPage();
   page.on('request', (r) => { if (!r.url().startsWith(`${worker.url}/`)) elsewhere.push(r.url()); });

@@ -2,7 +2,7 @@
 // receiver that records every delivery, and a small API client.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,29 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { chromium } from 'playwright-core';
 
 const workerDir = join(dirname(fileURLToPath(import.meta.url)), '../../worker');
 const wrangler = join(workerDir, 'node_modules/.bin/wrangler');
 export const openapi = JSON.parse(readFileSync(join(workerDir, 'openapi.json'), 'utf8'));
+
+/** Where screenshots go: tests/e2e/artifacts/, or $EDGEHOOKS_ARTIFACTS. */
+export const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+
+/**
+ * Headless Chromium (`scripts/setup` installs it; `$CHROMIUM` names
+ * another), with the artifacts folder made.
+ */
+export async function launchChromium() {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run scripts/setup`);
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {

@@ -6,11 +6,9 @@
 // replays, subscriptions and the management page carry them exactly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { createParser } from 'eventsource-parser';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, openapi, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, newDeployment, openapi, startReceiver, startWorker, launchChromium } from './harness.mjs';
 
 const enc = encodeURIComponent;
 const CACHE = 'my cache ☕';
@@ -230,7 +228,6 @@ describe('names with what paths, keys and object ids treat specially', () => {
 });
 
 describe('the management page', () => {
-  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
   const cache = 'team café 2';
   const name = 'examples webhook #1: "50%" ?';
   const topics = [TOPIC, 'orders, refunds & more'];
@@ -238,8 +235,7 @@ describe('the management page', () => {
   const problems = [];
 
   before(async () => {
-    assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
-    browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(e.message));
     await expect('putWebhook', 201, 'PUT', webhookPath(cache, name), {

@@ -5,16 +5,13 @@
 // Screenshots go to tests/e2e/artifacts/ (or $EDGEHOOKS_ARTIFACTS).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Webhook } from 'edgehooks';
-import { assertDocumented, client, newDeployment, openapi, startReceiver, startWorker } from './harness.mjs';
+import { assertDocumented, client, newDeployment, openapi, startReceiver, startWorker, artifacts, launchChromium } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(here, 'artifacts');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 let deployment;
 let worker;
@@ -30,19 +27,13 @@ const problems = [];
 const answers = [];
 
 before(async () => {
-  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
-  mkdirSync(artifacts, { recursive: true });
   // Webhooks failing for 2 s without a success are disabled.
   deployment = newDeployment({ AUTO_DISABLE_AFTER_SECONDS: '2' });
   worker = await startWorker(deployment);
   // `/token` is a token endpoint refusing every client.
   receiver = await startReceiver((path) => (path === '/failing' ? { status: 500 } : path === '/token' ? { status: 401 } : {}));
   api = client(worker.url, deployment.adminKey);
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: worker.url });
   page = await context.newPage();

@@ -5,16 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { assertDocumented, client, eventually, newDeployment, startReceiver, startWorker } from './harness.mjs';
+import { join } from 'node:path';
+import { assertDocumented, client, eventually, newDeployment, startReceiver, startWorker, artifacts, launchChromium } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = process.env.EDGEHOOKS_ARTIFACTS ?? join(here, 'artifacts');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** A page on 127.0.0.1 (its own origin) that frames `src()`. */
 async function embeddingSite(src) {
@@ -175,13 +169,7 @@ test('only the portal page may be framed, by the configured origins, with the br
 });
 
 test('the portal in Chromium: embedded on an allowed origin, refused on another, read-only without changes', async () => {
-  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/setup`);
-  mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   const session = await admin('POST', '/v1/caches/shop/portal-sessions', { body: { webhooks: ['orders', 'refunds'] } });
   frameSrc = session.json.url;
