@@ -65,6 +65,7 @@ export const API_ERROR_CODES = Object.freeze({
   invalid_json: C.INVALID_ARGUMENT_ERROR,
   invalid_limit: C.INVALID_ARGUMENT_ERROR,
   invalid_cursor: C.INVALID_ARGUMENT_ERROR,
+  invalid_hours: C.INVALID_ARGUMENT_ERROR,
   invalid_filter: C.INVALID_ARGUMENT_ERROR,
   invalid_replay: C.INVALID_ARGUMENT_ERROR,
   already_exists: C.ALREADY_EXISTS_ERROR,
