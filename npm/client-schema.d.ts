@@ -361,25 +361,25 @@ export type StaticHeaders = { [name: string]: string };
 
 export interface PortalSessionInput {
   /**
-   * How long the session lasts, in seconds
+   * How long the session lasts, in seconds; 3600 when absent or null
    *
    * 60 to 86400.
    *
    * @default 3600
    */
-  ttlSeconds?: number;
+  ttlSeconds?: number | null;
   /**
-   * Only reading: no change of any webhook, no secrets
+   * Only reading: no change of any webhook, no secrets; false when absent or null
    *
    * @default false
    */
-  readOnly?: boolean;
+  readOnly?: boolean | null;
   /**
-   * Only these webhooks of the cache; every webhook when absent
+   * Only these webhooks of the cache; every webhook when absent or null
    *
    * 1 to 100 items; no duplicates.
    */
-  webhooks?: string[];
+  webhooks?: string[] | null;
 }
 
 export interface PortalSession {
