@@ -103,9 +103,7 @@ pub(crate) const PORTAL_PATH: &str = "/portal";
 /// The page in portal mode: marked for the scripts, with the deployment's
 /// title and accent colour, framed only by `PORTAL_FRAME_ANCESTORS`.
 pub(crate) fn portal(req: &Request, settings: &PortalSettings) -> ApiResult<Response> {
-    if req.inner().method() != "GET" {
-        return Err(ApiError::method_not_allowed("GET"));
-    }
+    require_get(req)?;
     let title = escape_html(settings.title.as_deref().unwrap_or("Webhooks"));
     let mut marks = String::from("<meta name=\"edgehooks-portal\" content=\"1\">\n");
     if let Some(accent) = &settings.accent {
@@ -127,24 +125,11 @@ pub(crate) fn portal(req: &Request, settings: &PortalSettings) -> ApiResult<Resp
             1,
         )
         .replacen("> edgehooks</a>", &format!("> {title}</a>"), 1);
-    let ancestors = if settings.frame_ancestors.is_empty() {
-        "'none'".to_owned()
-    } else {
-        settings.frame_ancestors.join(" ")
-    };
     let response = Response::ok(page)?;
     let headers = response.headers();
     headers.set("content-type", HTML)?;
     headers.set("cache-control", "no-store")?;
-    headers.set(
-        "content-security-policy",
-        &format!("{POLICY_BASE} {ancestors}"),
-    )?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set("referrer-policy", "no-referrer")?;
-    if settings.frame_ancestors.is_empty() {
-        headers.set("x-frame-options", "DENY")?;
-    }
+    set_policy(headers, &settings.frame_ancestors)?;
     Ok(response)
 }
 
@@ -174,10 +159,7 @@ pub(crate) fn asset(path: &str) -> Option<usize> {
 /// headers.
 pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
     static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
-    // The method as sent (`Request::method` reads unknown ones as GET).
-    if req.inner().method() != "GET" {
-        return Err(ApiError::method_not_allowed("GET"));
-    }
+    require_get(req)?;
     let asset = &ASSETS[index];
     let etag = &ETAGS.get_or_init(|| ASSETS.iter().map(|a| etag(a.body())).collect())[index];
     let unchanged = req.headers().get("if-none-match")?.as_deref() == Some(etag.as_str());
@@ -190,12 +172,38 @@ pub(crate) fn respond(index: usize, req: &Request) -> ApiResult<Response> {
     headers.set("content-type", asset.content_type)?;
     headers.set("etag", etag)?;
     headers.set("cache-control", "no-cache")?;
-    headers.set("content-security-policy", &format!("{POLICY_BASE} 'none'"))?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set("referrer-policy", "no-referrer")?;
-    headers.set("x-frame-options", "DENY")?;
+    set_policy(headers, &[])?;
     headers.set("cross-origin-opener-policy", "same-origin")?;
     Ok(response)
+}
+
+/// Refuses every method but `GET`, as sent (`Request::method` reads
+/// unknown ones as GET).
+fn require_get(req: &Request) -> ApiResult<()> {
+    if req.inner().method() == "GET" {
+        Ok(())
+    } else {
+        Err(ApiError::method_not_allowed("GET"))
+    }
+}
+
+/// The page's security headers: its policy, framed by `ancestors` only
+/// (by nobody when empty, then also `X-Frame-Options: DENY`), no sniffing,
+/// no referrer.
+fn set_policy(headers: &worker::Headers, ancestors: &[String]) -> ApiResult<()> {
+    let framers = if ancestors.is_empty() {
+        headers.set("x-frame-options", "DENY")?;
+        "'none'".to_owned()
+    } else {
+        ancestors.join(" ")
+    };
+    headers.set(
+        "content-security-policy",
+        &format!("{POLICY_BASE} {framers}"),
+    )?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    Ok(())
 }
 
 /// A strong validator for `body`: 16 bytes of its SHA-256.
